@@ -1,0 +1,1 @@
+"""Trend alerts to managers."""

@@ -1,0 +1,1 @@
+"""The `undertone` command line."""

@@ -1,0 +1,1 @@
+"""Slack events received, remembered just long enough to drop redeliveries."""

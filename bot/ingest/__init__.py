@@ -1,0 +1,1 @@
+"""Where messages come in: normalisation and the classify-and-store pipeline."""

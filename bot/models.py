@@ -1,0 +1,22 @@
+"""Every table, imported in one place for Alembic and tests."""
+
+from bot.alerts.models import Alert
+from bot.db.base import Base
+from bot.events.models import ProcessedEvent
+from bot.nudges.models import Nudge
+from bot.observations.models import Observation
+from bot.outbox.models import OutboxMessage
+from bot.preferences.models import UserPreference
+from bot.workspaces.models import Channel, Workspace
+
+__all__ = [
+    "Alert",
+    "Base",
+    "Channel",
+    "Nudge",
+    "Observation",
+    "OutboxMessage",
+    "ProcessedEvent",
+    "UserPreference",
+    "Workspace",
+]

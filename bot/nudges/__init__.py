@@ -1,0 +1,1 @@
+"""Private nudges to the author of a contemptuous message."""

@@ -1,0 +1,1 @@
+"""Observations: one classified message, never its text."""

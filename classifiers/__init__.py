@@ -1,0 +1,1 @@
+"""Tone classification: text preparation, the model and its training; no Slack, no database."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for Undertone's database."""
