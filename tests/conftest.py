@@ -18,7 +18,24 @@ from bot.settings import Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "real-world"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _real_world() -> Path:
+    """Find the third-party Slack samples (exports, events, API answers) tests run against."""
+    configured = os.environ.get("UNDERTONE_REAL_WORLD")
+    candidates = [Path(configured)] if configured else []
+    candidates += [ROOT.parent / "shared" / "real-world", Path("/work/shared/real-world")]
+    for candidate in candidates:
+        if (candidate / "INDEX.md").exists():
+            return candidate
+    raise RuntimeError(
+        "the real-world Slack samples are missing; set UNDERTONE_REAL_WORLD to the "
+        "shared/real-world folder"
+    )
+
+
+REAL_WORLD = _real_world()
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
