@@ -3,6 +3,8 @@
 from bot.alerts.models import Alert
 from bot.db.base import Base
 from bot.events.models import ProcessedEvent
+from bot.feedback.models import Feedback
+from bot.ingest.models import PendingMessage
 from bot.nudges.models import Nudge
 from bot.observations.models import Observation
 from bot.outbox.models import OutboxMessage
@@ -13,9 +15,11 @@ __all__ = [
     "Alert",
     "Base",
     "Channel",
+    "Feedback",
     "Nudge",
     "Observation",
     "OutboxMessage",
+    "PendingMessage",
     "ProcessedEvent",
     "UserPreference",
     "Workspace",

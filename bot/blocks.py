@@ -1,0 +1,267 @@
+"""Every message and view Undertone shows in Slack, built in one place.
+
+Tone rules for everything here: warm, short, specific, never preachy. Nudges never quote
+the message and never mention anyone but the reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+Block = dict[str, Any]
+
+NUDGE_ACTIONS = {
+    "nudge_fair_point": "Fair point",
+    "nudge_not_customer": "Not about a customer",
+    "nudge_fair_criticism": "This was fair criticism",
+    "nudge_turn_off": "Turn off nudges",
+}
+SHARE_ACTIONS = {
+    "feedback_share_text": "Share this message",
+    "feedback_keep_private": "Keep it private",
+}
+
+# Nudges by what else the model heard in the message, so they fit the situation.
+_NUDGES: dict[str, tuple[str, ...]] = {
+    "frustration": (
+        "Sounds like this account is wearing you down, and that's real. If it keeps "
+        "happening, it may be worth taking to your manager: a pattern is something the "
+        "team can fix together.",
+        "Rough one with this customer? Venting is human. The part that may travel badly is "
+        "the jab at the people; the frustration itself is fair, and your lead can help with "
+        "the cause.",
+        "This reads like the end of a long week with this customer. If the account is the "
+        "problem, raising it with your manager can get it a plan, not just a sigh.",
+    ),
+    "constructive": (
+        "There's a real point in your message. Aimed at the problem rather than the people "
+        "(say, “their import keeps failing, could we offer a walkthrough?”), it's more "
+        "likely to get fixed.",
+        "Your criticism sounds fair. Framed around what went wrong instead of who they are, "
+        "it tends to land better and makes it easier for others to help.",
+        "Good catch on the issue. A version without the dig at the customer would be easier "
+        "to turn into a ticket or a plan.",
+    ),
+    "other": (
+        "Quick, private note: this message may read as mocking a customer. Blunt criticism "
+        "is welcome here; it's the ridicule that tends to spread. Your call.",
+        "Messages that poke fun at customers have a way of travelling further than "
+        "intended. Would a more matter-of-fact version say the same thing?",
+        "This came across as contempt for a customer. If it's a fair complaint, saying what "
+        "went wrong usually works better than saying who they are.",
+    ),
+}
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _button(action_id: str, text: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def nudge_family(scores: dict[str, float]) -> str:
+    """Pick the kind of nudge from the strongest label after contempt."""
+    others = {k: v for k, v in scores.items() if k not in ("contempt", "not_customer")}
+    strongest = max(others, key=others.__getitem__) if others else "other"
+    return strongest if strongest in ("frustration", "constructive") else "other"
+
+
+def nudge_wording(*, scores: dict[str, float], seed: str) -> str:
+    """Return the nudge text for a message, varied by a stable seed."""
+    options = _NUDGES[nudge_family(scores)]
+    index = int(hashlib.sha256(seed.encode()).hexdigest(), 16) % len(options)
+    return options[index]
+
+
+def nudge(
+    *, channel_id: str, message_ts: str, scores: dict[str, float], seed: str
+) -> dict[str, Any]:
+    """Return the text and blocks of a private nudge about one message."""
+    wording = nudge_wording(scores=scores, seed=seed)
+    value = json.dumps({"c": channel_id, "ts": message_ts}, separators=(",", ":"))
+    return {
+        "text": wording,
+        "blocks": [
+            _mrkdwn(wording),
+            {
+                "type": "actions",
+                "block_id": "nudge",
+                "elements": [
+                    _button(action_id, label, value) for action_id, label in NUDGE_ACTIONS.items()
+                ],
+            },
+            _context(
+                "Only you can see this. Undertone never stores what you wrote; "
+                "`/undertone privacy` says what it keeps."
+            ),
+        ],
+    }
+
+
+def feedback_reply(verdict: str, *, offer_share: bool, value: str) -> dict[str, Any]:
+    """Return what replaces a nudge once its author pressed a button."""
+    thanks = {
+        "nudge_fair_point": "Thanks for hearing it out. :pray:",
+        "nudge_not_customer": "Thanks, noted: that one wasn't about a customer.",
+        "nudge_fair_criticism": "Thanks, noted: that was fair criticism, not contempt.",
+        "nudge_turn_off": "Nudges are off. Turn them back on any time with `/undertone nudges on`.",
+    }[verdict]
+    blocks = [_mrkdwn(thanks)]
+    if offer_share:
+        blocks += [
+            _mrkdwn(
+                "Would you share the text of this one message to help Undertone learn? "
+                "It is kept only for improving the model, and only if you say yes."
+            ),
+            {
+                "type": "actions",
+                "block_id": "share",
+                "elements": [
+                    _button(
+                        "feedback_share_text",
+                        SHARE_ACTIONS["feedback_share_text"],
+                        value,
+                        "primary",
+                    ),
+                    _button("feedback_keep_private", SHARE_ACTIONS["feedback_keep_private"], value),
+                ],
+            },
+        ]
+    return {"text": thanks, "blocks": blocks, "replace_original": True}
+
+
+def share_reply(shared: bool) -> dict[str, Any]:
+    """Return the answer to the share-or-keep-private choice."""
+    text = (
+        "Thank you. The text of that one message was saved for improving the model."
+        if shared
+        else "Understood. Nothing more was saved."
+    )
+    return {"text": text, "blocks": [_mrkdwn(text)], "replace_original": True}
+
+
+def channel_notice(*, min_group: int) -> dict[str, Any]:
+    """Return the notice Undertone posts once when it joins a channel."""
+    text = (
+        ":wave: Hi, I'm *Undertone*. I help teams keep talking about customers honestly: "
+        "blunt criticism is welcome, mockery isn't."
+    )
+    return {
+        "text": "Hi, I'm Undertone. Here is what I do in this channel and what I keep.",
+        "blocks": [
+            _mrkdwn(text),
+            _mrkdwn(
+                "• *What I do:* read new messages here and classify their tone towards "
+                "customers.\n"
+                "• *What I keep:* no message text. Only the time, a label, scores and an "
+                "anonymous key for the author.\n"
+                "• *Who sees what:* if a message reads as contempt for a customer, only its "
+                "author may get a private nudge (at most one a day). Managers and leaders see "
+                f"team-level numbers covering at least {min_group} people, never names or quotes.\n"
+                "• *Rather not?* `/undertone nudges off` turns nudges off for you."
+            ),
+            _context("`/undertone privacy` has the details. `/undertone help` lists the commands."),
+        ],
+    }
+
+
+def privacy(*, min_group: int, retention_days: int | None = None) -> dict[str, Any]:
+    """Return the privacy notice shown by `/undertone privacy`."""
+    retention = (
+        f"Observations are deleted after {retention_days} days; monthly totals may stay."
+        if retention_days
+        else "Observations are kept until an admin purges them; monthly totals may stay."
+    )
+    body = (
+        "*What Undertone keeps about a message:* when it was posted, in which channel, a "
+        "label (for example _constructive_ or _contempt_), the model's scores, the language "
+        "and an anonymous key for its author (a keyed hash of your Slack id). *Never the "
+        "text.* Deleting a message deletes its record.\n\n"
+        "*Who sees what:*\n"
+        "• *You:* any nudge about your own messages, privately. Nobody else sees nudges.\n"
+        f"• *Managers:* trends for their team or channels, only when at least {min_group} "
+        "people are behind a number. Never names, quotes or links to messages.\n"
+        f"• *Leaders:* a monthly culture report with the same rule of at least {min_group} "
+        "people per number.\n\n"
+        f"*How long:* {retention}\n\n"
+        "*Your choices:* `/undertone nudges off` stops nudges. If a nudge was wrong, its "
+        "buttons tell Undertone so; your message text is only kept if you choose to share it."
+    )
+    return {"text": "What Undertone keeps and who sees what", "blocks": [_mrkdwn(body)]}
+
+
+def help_text(*, is_admin: bool) -> dict[str, Any]:
+    """Return the list of commands for `/undertone help`."""
+    lines = [
+        "*Undertone commands*",
+        "`/undertone privacy`: what Undertone keeps and who sees what",
+        "`/undertone nudges off` · `/undertone nudges on`: private nudges for you",
+        "`/culture-report [YYYY-MM] [#channel|team]`: the culture report (leaders, admins, "
+        "a team's managers)",
+    ]
+    if is_admin:
+        lines += ["", "*For admins*", "`/undertone status`: queue, outbox and model status"]
+    return {"text": "\n".join(lines), "blocks": [_mrkdwn("\n".join(lines))]}
+
+
+def simple(text: str) -> dict[str, Any]:
+    """Return a one-section message."""
+    return {"text": text, "blocks": [_mrkdwn(text)]}
+
+
+def home(
+    *,
+    nudges_enabled: bool,
+    min_group: int,
+    headline: Sequence[str] = (),
+    channels: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Return the App Home view: the reader's settings, and figures for leaders and admins."""
+    toggle = (
+        _button("home_nudges_off", "Turn nudges off", "off")
+        if nudges_enabled
+        else _button("home_nudges_on", "Turn nudges on", "on", "primary")
+    )
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Undertone"}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*Your nudges are {'on' if nudges_enabled else 'off'}.* "
+                "A nudge is a private note, at most one a day, when a message of yours "
+                "reads as contempt for a customer.",
+            },
+            "accessory": toggle,
+        },
+        _mrkdwn(
+            "*What Undertone keeps:* no message text; only times, labels, scores and an "
+            "anonymous key per author. Managers and leaders see numbers only when at least "
+            f"{min_group} people are behind them."
+        ),
+    ]
+    if headline or channels:
+        blocks.append({"type": "divider"})
+        if headline:
+            blocks.append(_mrkdwn("*This month so far*\n" + "\n".join(headline)))
+        if channels:
+            blocks.append(_mrkdwn("*Monitored channels:* " + ", ".join(channels)))
+    return {"type": "home", "blocks": blocks}
+

@@ -1,0 +1,50 @@
+"""Slash commands: `/undertone …` for everyone (and admins), `/culture-report` for leaders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+
+from bot import blocks
+from bot.preferences import service as preferences
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def register(app: App, services: Services) -> None:
+    """Register the slash commands."""
+
+    @app.command("/undertone")
+    def undertone(ack: Ack, command: dict[str, Any]) -> None:
+        ack(**undertone_reply(services, command))
+
+
+def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, Any]:
+    """Answer `/undertone <words>` privately to whoever typed it."""
+    user_id = str(command.get("user_id") or "")
+    words = str(command.get("text") or "").strip().lower().split()
+    settings = services.settings
+    if not words or words[0] == "help":
+        return blocks.help_text(is_admin=services.is_admin(user_id))
+    if words[0] == "privacy":
+        return blocks.privacy(min_group=settings.min_group)
+    if words[0] == "nudges" and len(words) == 2 and words[1] in ("on", "off"):
+        with services.database.session() as session:
+            preferences.set_nudges(
+                session=session,
+                workspace_id=str(command.get("team_id") or ""),
+                author_key=services.author_key(user_id),
+                enabled=words[1] == "on",
+            )
+        if words[1] == "on":
+            return blocks.simple("Nudges are on. You'll get at most one private note a day.")
+        return blocks.simple("Nudges are off. `/undertone nudges on` turns them back on.")
+    if words[0] == "status":
+        if not services.is_admin(user_id):
+            return blocks.simple("`/undertone status` is for Undertone admins.")
+        from bot.status import status_lines
+
+        return blocks.simple("\n".join(status_lines(services)))
+    return blocks.help_text(is_admin=services.is_admin(user_id))

@@ -1,0 +1,283 @@
+"""The outbox: queue a Slack call in the same transaction as the decision to make it,
+then send it reliably, however Slack answers.
+
+- `429` waits exactly as long as Slack's `Retry-After` says.
+- `5xx`, network errors and Slack's transient errors retry with exponential backoff.
+- Permanent errors (`channel_not_found`, `not_in_channel`, `user_not_found`, …) drop the
+  message with a log line; retrying them would never succeed.
+- Rows are claimed with a lease, so a crash mid-send re-sends after the lease expires and
+  several processes can share one outbox without sending a row twice at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.db.engine import Database
+from bot.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "user_not_found",
+        "users_not_found",
+        "is_archived",
+        "user_not_in_channel",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+        "restricted_action",
+        "no_permission",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+    }
+)
+# A send in progress holds its row this long; after that another sender may retry it.
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 10
+MAX_BACKOFF_SECONDS = 600
+
+
+def enqueue(
+    *,
+    session: Session,
+    method: str,
+    payload: dict[str, Any],
+    workspace_id: str | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a Slack Web API call; return False if one with this dedupe key exists."""
+    values = {
+        "workspace_id": workspace_id,
+        "method": method,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or datetime.now(UTC),
+        "created_at": datetime.now(UTC),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(**values)
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def file_payload(*, channel: str, filename: str, content: bytes, **extra: Any) -> dict[str, Any]:
+    """Build the payload of a `files_upload_v2` call (the bytes go base64 in JSON)."""
+    return {
+        "channel": channel,
+        "filename": filename,
+        "content_b64": base64.b64encode(content).decode("ascii"),
+        **extra,
+    }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one outbox row."""
+
+    id: int
+    method: str
+    dedupe_key: str | None
+    status: str  # sent, retry, dropped, failed
+    error: str | None = None
+
+
+ResultHook = Callable[[Session, Outcome], None]
+
+
+class OutboxSender:
+    """Send due outbox rows to Slack; run `run()` in a thread or call `send_due()`."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        client: WebClient,
+        poll_seconds: float = 0.5,
+        batch: int = 20,
+        hooks: list[ResultHook] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.database = database
+        self.client = client
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self.hooks = hooks or []
+        self.clock = clock
+        self.paused: Callable[[], bool] = lambda: False
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Send without waiting for the next poll (something was just queued)."""
+        self._wake.set()
+
+    def run(self, stop: threading.Event) -> None:
+        """Send until `stop` is set; finish the row in hand first."""
+        while not stop.is_set():
+            try:
+                sent = 0 if self.paused() else self.send_due()
+            except Exception:
+                log.exception("outbox: sending failed; retrying shortly")
+                sent = 0
+            if not sent:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def send_due(self) -> int:
+        """Claim and send the rows that are due; return how many were attempted."""
+        outcomes = []
+        for row_id in self._claim():
+            outcomes.append(self._send_one(row_id))
+        return len(outcomes)
+
+    def _claim(self) -> list[int]:
+        now = self.clock()
+        with self.database.session() as session:
+            due = session.execute(
+                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
+                .where(
+                    or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(self.batch)
+            ).all()
+            claimed = []
+            for row_id, status, next_at in due:
+                # Conditional update: only one sender wins a row, whatever the backend.
+                result = session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == row_id,
+                        OutboxMessage.status == status,
+                        OutboxMessage.next_attempt_at == next_at,
+                    )
+                    .values(
+                        status="sending",
+                        next_attempt_at=now + LEASE,
+                        attempts=OutboxMessage.attempts + 1,
+                    )
+                )
+                if result.rowcount:  # type: ignore[attr-defined]
+                    claimed.append(row_id)
+        return claimed
+
+    def _send_one(self, row_id: int) -> Outcome:
+        with self.database.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            method, payload, attempts = row.method, dict(row.payload), row.attempts
+            dedupe_key = row.dedupe_key
+        status, error, delay = "sent", None, 0.0
+        try:
+            self._call(method, payload)
+        except SlackApiError as exc:
+            code = exc.response.status_code
+            error = str(exc.response.get("error") or f"http_{code}")
+            if code == 429:
+                status, delay = "retry", _retry_after(exc.response.headers)
+            elif code >= 500 or error not in PERMANENT_ERRORS:
+                status, delay = "retry", _backoff(attempts)
+            else:
+                status = "dropped"
+        except (URLError, OSError, SlackRequestError) as exc:
+            status, error, delay = "retry", type(exc).__name__, _backoff(attempts)
+        if status == "retry" and attempts >= MAX_ATTEMPTS and error != "ratelimited":
+            status = "failed"
+        outcome = Outcome(row_id, method, dedupe_key, status, error)
+        self._finish(outcome, delay)
+        return outcome
+
+    def _finish(self, outcome: Outcome, delay: float) -> None:
+        now = self.clock()
+        values: dict[str, Any] = {"last_error": outcome.error}
+        if outcome.status == "sent":
+            # What was sent is done with; keep no user ids or wording longer than needed.
+            values |= {"status": "sent", "sent_at": now, "payload": {}}
+        elif outcome.status == "retry":
+            values |= {"status": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
+            log.warning(
+                "outbox: %s #%s failed (%s); retrying in %.0fs",
+                outcome.method, outcome.id, outcome.error, delay,
+            )  # fmt: skip
+        else:
+            values |= {"status": outcome.status, "payload": {}}
+            log.warning(
+                "outbox: %s #%s %s: %s", outcome.method, outcome.id, outcome.status, outcome.error
+            )
+        with self.database.session() as session:
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == outcome.id).values(**values)
+            )
+            for hook in self.hooks:
+                hook(session, outcome)
+
+    def _call(self, method: str, payload: dict[str, Any]) -> None:
+        if method == "files_upload_v2":
+            content = base64.b64decode(payload.pop("content_b64"))
+            self.client.files_upload_v2(content=content, **payload)
+        else:
+            self.client.api_call(method, json=payload)
+
+
+def _retry_after(headers: Any) -> float:
+    value = None
+    if headers:
+        for key in ("Retry-After", "retry-after"):
+            if key in headers:
+                value = headers[key]
+                break
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 30.0
+    except (TypeError, ValueError):
+        return 30.0
+
+
+def _backoff(attempts: int) -> float:
+    base = min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, attempts - 1))
+    return base * random.uniform(0.8, 1.2)
+
+
+def pending_count(session: Session) -> int:
+    """Return how many messages wait to be sent."""
+    from sqlalchemy import func
+
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status.in_(("pending", "sending")))
+        )
+        or 0
+    )
+
+
+__all__ = ["OutboxSender", "enqueue", "file_payload", "pending_count"]
