@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.db.statements import insert_if_absent
 from bot.events.models import ProcessedEvent
 from bot.ingest.models import PendingMessage
 from bot.ingest.normalize import Skipped, SlackMessage, normalize
@@ -40,14 +40,13 @@ class Accepted:
 
 def remember_event(*, session: Session, event_id: str) -> bool:
     """Record an event id; return False if it was already seen (a redelivery)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert(ProcessedEvent)
-        .values(event_id=event_id, received_at=datetime.now(UTC))
-        .on_conflict_do_nothing(index_elements=["event_id"])
+    return insert_if_absent(
+        session,
+        ProcessedEvent,
+        conflict=["event_id"],
+        event_id=event_id,
+        received_at=datetime.now(UTC),
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def queue_message(

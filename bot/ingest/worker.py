@@ -219,8 +219,10 @@ class ClassificationWorker:
                 self.stats.poisoned += 1
                 log.error(
                     "worker: message %s/%s failed classification %d times; set aside",
-                    row.channel_id, row.message_ts, attempts,
-                )  # fmt: skip
+                    row.channel_id,
+                    row.message_ts,
+                    attempts,
+                )
                 _delete_rows(session, [row.id])
             else:
                 session.execute(

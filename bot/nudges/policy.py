@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import blocks
+from bot.db.statements import insert_if_absent
 from bot.ingest.pipeline import Classified
 from bot.nudges.models import Nudge
 from bot.outbox.service import enqueue
@@ -96,18 +96,14 @@ def nudge_key(workspace_id: str, channel_id: str, ts: str) -> str:
 
 
 def _claim_nudge(session: Session, item: Classified) -> bool:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert(Nudge)
-        .values(
-            workspace_id=item.ref.workspace_id,
-            channel_id=item.ref.channel_id,
-            message_ts=item.ref.ts,
-            author_key=item.author_key,
-            status="queued",
-            created_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(index_elements=["workspace_id", "channel_id", "message_ts"])
+    return insert_if_absent(
+        session,
+        Nudge,
+        conflict=["workspace_id", "channel_id", "message_ts"],
+        workspace_id=item.ref.workspace_id,
+        channel_id=item.ref.channel_id,
+        message_ts=item.ref.ts,
+        author_key=item.author_key,
+        status="queued",
+        created_at=datetime.now(UTC),
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]

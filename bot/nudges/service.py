@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db.statements import dialect_insert
 from bot.feedback.models import Feedback
 from bot.nudges.models import Nudge
 from bot.observations.models import Observation
@@ -95,9 +95,7 @@ def record_feedback(
         "created_at": datetime.now(UTC),
         "updated_at": datetime.now(UTC),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Feedback).values(**values)
+    statement = dialect_insert(session, Feedback).values(**values)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["workspace_id", "channel_id", "message_ts"],

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db.statements import dialect_insert
 from bot.observations.models import Observation
 
 
@@ -64,9 +64,7 @@ def record(
         "message_at": ref.sent_at,
         "classified_at": datetime.now(UTC),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Observation).values(**values)
+    statement = dialect_insert(session, Observation).values(**values)
     changing = ("label", "scores", "lang", "lang_supported", "model_version", "classified_at")
     statement = statement.on_conflict_do_update(
         index_elements=["workspace_id", "channel_id", "message_ts"],

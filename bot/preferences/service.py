@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db.statements import dialect_insert
 from bot.preferences.models import UserPreference
 
 
@@ -34,10 +34,8 @@ def set_opted_out(*, session: Session, workspace_id: str, author_key: str, opted
 
 
 def _upsert(session: Session, workspace_id: str, author_key: str, **values: bool) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = datetime.now(UTC)
-    statement = insert(UserPreference).values(
+    statement = dialect_insert(session, UserPreference).values(
         workspace_id=workspace_id,
         author_key=author_key,
         nudges_enabled=values.get("nudges_enabled", True),

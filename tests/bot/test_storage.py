@@ -91,3 +91,15 @@ def test_no_message_text_or_user_id_reaches_the_database(
     assert not any("U0SECRET" in value for value in stored)
     # The scan must cover every table that exists, not a hand-picked list.
     assert set(inspect(database.engine).get_table_names()) >= set(Base.metadata.tables)
+
+
+def test_claims_tell_a_new_row_from_an_existing_one(database: Database) -> None:
+    from datetime import UTC, datetime
+
+    from bot.db.statements import insert_if_absent
+    from bot.events.models import ProcessedEvent
+
+    with database.session() as session:
+        values = {"event_id": "Ev0CLAIM", "received_at": datetime.now(UTC)}
+        assert insert_if_absent(session, ProcessedEvent, conflict=["event_id"], **values)
+        assert not insert_if_absent(session, ProcessedEvent, conflict=["event_id"], **values)
