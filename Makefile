@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint install dev format clean
+.PHONY: demo test lint install dev format clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Undertone needs Python 3.11 or newer"'
@@ -32,8 +32,16 @@ dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/undertone demo
 
-test: dev
+test: dev chromium
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest
+
+# The HTML report is tested in a real browser: Debian's chromium, installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo -n ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+		|| echo "warning: could not install chromium; the browser test will fail in CI and be skipped elsewhere"; }
 
 lint: dev
 	$(BIN)/ruff check bot classifiers migrations tests bench

@@ -155,8 +155,11 @@ def main() -> None:
         )
         server = subprocess.Popen(
             [*undertone, "run", "--http", "--port", str(port), "--host", "127.0.0.1"],
-            env=env, cwd=workdir, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            env=env,
+            cwd=workdir,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             _wait_for_health(port)
             backend = database.split(":")[0]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ from bot.nudges.policy import NudgePolicy
 from bot.nudges.service import record_delivery
 from bot.outbox.service import OutboxSender
 from bot.privacy import author_key
+from bot.reports.scheduled import Scheduler
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,9 @@ class Services:
     pipeline: Pipeline
     worker: ClassificationWorker
     sender: OutboxSender
+    scheduler: Scheduler
     bot_user_id: str | None = None
+    workspace_id: str | None = None
 
     def author_key(self, user_id: str) -> str:
         """Return the pseudonymous key of a Slack user."""
@@ -58,10 +62,11 @@ class Undertone:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start_background(self) -> None:
-        """Start the classification worker and the outbox sender."""
+        """Start the classification worker, the outbox sender and the scheduler."""
         for name, target in (
             ("classifier-worker", self.services.worker.run),
             ("outbox-sender", self.services.sender.run),
+            ("scheduler", self.services.scheduler.run),
         ):
             thread = threading.Thread(
                 target=target, args=(self.stop_event,), name=name, daemon=True
@@ -93,7 +98,7 @@ def create_app(
     if classifier is None:
         from bot.classifier import get_classifier
 
-        classifier = get_classifier(settings)
+        classifier = get_classifier(settings, serving=True)
     pipeline = Pipeline(
         database=database,
         classifier=classifier,
@@ -115,6 +120,9 @@ def create_app(
         process_before_response=True,
         logger=logging.getLogger("bot.bolt"),
     )
+    bot_user_id, workspace_id = _identity(bolt)
+    if settings.teams_file and workspace_id:
+        _load_teams(database, settings, workspace_id)
     services = Services(
         settings=settings,
         database=database,
@@ -122,19 +130,65 @@ def create_app(
         pipeline=pipeline,
         worker=worker,
         sender=sender,
-        bot_user_id=_bot_user_id(bolt),
+        scheduler=Scheduler([]),
+        bot_user_id=bot_user_id,
+        workspace_id=workspace_id,
     )
+    services.scheduler.jobs = scheduled_jobs(services)
     register_listeners(bolt, services)
     return Undertone(bolt=bolt, services=services)
 
 
-def _bot_user_id(bolt: App) -> str | None:
-    auth: Any = getattr(bolt, "_authorize", None)
-    result = getattr(auth, "bot_user_id", None) if auth else None
-    if result:
-        return str(result)
+def _identity(bolt: App) -> tuple[str | None, str | None]:
+    """Return the bot's user id and its workspace id, from Slack's auth.test."""
     try:
         response = bolt.client.auth_test()
     except Exception:  # noqa: BLE001 - Bolt already verified the token at start
-        return None
-    return str(response.get("user_id") or "") or None
+        return None, None
+    return (str(response.get("user_id") or "") or None, str(response.get("team_id") or "") or None)
+
+
+def _load_teams(database: Database, settings: Settings, workspace_id: str) -> None:
+    from pathlib import Path
+
+    from bot.teams.service import apply_specs, load_teams_file
+
+    specs = load_teams_file(Path(settings.teams_file))
+    with database.session() as session:
+        apply_specs(session, workspace_id=workspace_id, specs=specs, path=settings.teams_file)
+    log.info("loaded %d team(s) from %s", len(specs), settings.teams_file)
+
+
+def scheduled_jobs(services: Services) -> list[Callable[[datetime], None]]:
+    """Return the periodic jobs: monthly report, trend alerts, forgetting old event ids."""
+    from bot.alerts.service import send_trend_alerts
+    from bot.ingest.service import forget_old_events
+    from bot.reports.scheduled import queue_monthly_report
+
+    settings = services.settings
+
+    def monthly_report(now: datetime) -> None:
+        if services.workspace_id:
+            with services.database.session() as session:
+                queue_monthly_report(
+                    session, workspace_id=services.workspace_id, settings=settings, now=now
+                )
+            services.sender.wake()
+
+    def trend_alerts(now: datetime) -> None:
+        if services.workspace_id:
+            with services.database.session() as session:
+                send_trend_alerts(
+                    session,
+                    workspace_id=services.workspace_id,
+                    now=now,
+                    min_group=settings.min_group,
+                    zone=settings.zone,
+                )
+            services.sender.wake()
+
+    def forget_events(now: datetime) -> None:
+        with services.database.session() as session:
+            forget_old_events(session=session, now=now)
+
+    return [monthly_report, trend_alerts, forget_events]

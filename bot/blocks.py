@@ -217,7 +217,13 @@ def help_text(*, is_admin: bool) -> dict[str, Any]:
         "a team's managers)",
     ]
     if is_admin:
-        lines += ["", "*For admins*", "`/undertone status`: queue, outbox and model status"]
+        lines += [
+            "",
+            "*For admins*",
+            "`/undertone status`: queue, outbox and model status",
+            "`/undertone team list|add|remove|channel|manager …`: which channels form a team "
+            "and who manages it",
+        ]
     return {"text": "\n".join(lines), "blocks": [_mrkdwn("\n".join(lines))]}
 
 
@@ -265,3 +271,65 @@ def home(
             blocks.append(_mrkdwn("*Monitored channels:* " + ", ".join(channels)))
     return {"type": "home", "blocks": blocks}
 
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def trend_alert(
+    *,
+    team: str,
+    recent_rate: float,
+    baseline_rate: float,
+    messages: int,
+    rest_rate: float | None,
+    min_group: int,
+) -> dict[str, Any]:
+    """Return the DM a manager gets when their team's contempt rises clearly."""
+    comparison = (
+        f" The rest of the organisation is at {_pct(rest_rate)}." if rest_rate is not None else ""
+    )
+    summary = (
+        f"*Heads-up about {team}:* over the last 7 days, {_pct(recent_rate)} of {messages} "
+        f"messages about customers in the team's channels showed contempt, up from "
+        f"{_pct(baseline_rate)} over the previous 8 weeks.{comparison}"
+    )
+    actions = (
+        "*What tends to help*\n"
+        "• Hear the team out: is one account or deadline behind this? Frustration with a "
+        "difficult customer is real and worth taking seriously.\n"
+        "• Turn the complaints into a plan for that customer (training for their users, one "
+        "named contact on each side, clearer terms) with the account owner.\n"
+        "• Say it plainly in your next team meeting: blunt criticism of customers is welcome, "
+        "ridicule is not, because it spreads and it leaks out."
+    )
+    return {
+        "text": f"Heads-up about {team}: contempt towards customers is up this week.",
+        "blocks": [
+            _mrkdwn(summary),
+            _mrkdwn(actions),
+            _context(
+                f"This is a pattern, not a person: at least {min_group} people are behind these "
+                "numbers, and Undertone never shares names, messages or links."
+            ),
+        ],
+    }
+
+
+def trend_recovered(*, team: str, recent_rate: float) -> dict[str, Any]:
+    """Return the follow-up a manager gets when the rate is back to normal."""
+    text = (
+        f"*Good news about {team}:* contempt towards customers is back to its usual level "
+        f"({_pct(recent_rate)} over the last 7 days). Whatever the team did seems to have helped."
+    )
+    return {"text": text, "blocks": [_mrkdwn(text)]}
+
+
+def report_refusal(*, leaders: Sequence[str]) -> dict[str, Any]:
+    """Return the polite answer to someone who may not see the report."""
+    who = ", ".join(f"<@{leader}>" for leader in leaders) if leaders else "your Undertone admins"
+    text = (
+        "The culture report is for leaders, admins and the managers of the team it covers, "
+        f"because it is about groups of colleagues. If you'd like to see it, ask {who}."
+    )
+    return simple(text)

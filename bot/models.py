@@ -9,6 +9,8 @@ from bot.nudges.models import Nudge
 from bot.observations.models import Observation
 from bot.outbox.models import OutboxMessage
 from bot.preferences.models import UserPreference
+from bot.reports.models import MonthlyAggregate, ReportDelivery
+from bot.teams.models import Team, TeamChannel, TeamManager
 from bot.workspaces.models import Channel, Workspace
 
 __all__ = [
@@ -16,11 +18,16 @@ __all__ = [
     "Base",
     "Channel",
     "Feedback",
+    "MonthlyAggregate",
     "Nudge",
     "Observation",
     "OutboxMessage",
     "PendingMessage",
     "ProcessedEvent",
+    "ReportDelivery",
+    "Team",
+    "TeamChannel",
+    "TeamManager",
     "UserPreference",
     "Workspace",
 ]

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # labels (see bench/README.md), so it is opt-in.
     precision: Literal["int8", "fp32"] = "fp32"
     batch_size: int = Field(default=32, ge=1, le=1024)
+    # CPU threads for the model; 0 picks: every CPU for batch jobs, all but one in the live
+    # app, so acknowledging Slack never waits behind classification.
+    threads: int = Field(default=0, ge=0, le=256)
 
     # Privacy
     pepper: SecretStr = SecretStr(DEV_PEPPER)
@@ -81,6 +84,8 @@ class Settings(BaseSettings):
     admins: Annotated[list[str], NoDecode] = []
     report_channel: str = ""
     timezone: str = "UTC"
+    # A teams.yml file mapping channels to teams and managers (see README).
+    teams_file: str = ""
 
     # Nudges
     nudge_threshold: float = Field(default=0.85, gt=0.0, le=1.0)

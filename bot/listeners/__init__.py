@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, home, members, messages
+from bot.listeners import actions, commands, events, home, members, messages, reports
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -18,5 +18,6 @@ def register_listeners(app: App, services: Services) -> None:
     members.register(app, services)
     home.register(app, services)
     commands.register(app, services)
+    reports.register(app, services)
     actions.register(app, services)
     events.register(app, services)

@@ -41,6 +41,19 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
         if words[1] == "on":
             return blocks.simple("Nudges are on. You'll get at most one private note a day.")
         return blocks.simple("Nudges are off. `/undertone nudges on` turns them back on.")
+    if words[0] == "team":
+        if not services.is_admin(user_id):
+            return blocks.simple("Team settings are for Undertone admins.")
+        from bot.teams.commands import team_command
+
+        raw = str(command.get("text") or "").strip().split(maxsplit=1)
+        with services.database.session() as session:
+            reply = team_command(
+                session,
+                workspace_id=str(command.get("team_id") or ""),
+                text=raw[1] if len(raw) > 1 else "",
+            )
+        return blocks.simple(reply)
     if words[0] == "status":
         if not services.is_admin(user_id):
             return blocks.simple("`/undertone status` is for Undertone admins.")

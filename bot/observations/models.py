@@ -22,8 +22,18 @@ class Observation(Base):
     __tablename__ = "observations"
     __table_args__ = (
         UniqueConstraint("workspace_id", "channel_id", "message_ts"),
-        # The monthly report scans a time range per workspace and groups by channel.
-        Index("ix_observations_workspace_time", "workspace_id", "message_at"),
+        # The report scans a time range per workspace and groups by channel, label and
+        # author; with every column it reads in the index, it never touches the table.
+        Index(
+            "ix_observations_report",
+            "workspace_id",
+            "message_at",
+            "channel_id",
+            "label",
+            "lang_supported",
+            "author_key",
+            "id",
+        ),
         Index("ix_observations_channel_time", "workspace_id", "channel_id", "message_at"),
         Index("ix_observations_author", "workspace_id", "author_key"),
     )

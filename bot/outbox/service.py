@@ -24,10 +24,10 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
+from bot.db.statements import insert_if_absent
 from bot.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -78,13 +78,10 @@ def enqueue(
         "next_attempt_at": not_before or datetime.now(UTC),
         "created_at": datetime.now(UTC),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage).values(**values)
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if dedupe_key is None:
+        session.add(OutboxMessage(**values))
+        return True
+    return insert_if_absent(session, OutboxMessage, conflict=["dedupe_key"], **values)
 
 
 def file_payload(*, channel: str, filename: str, content: bytes, **extra: Any) -> dict[str, Any]:
@@ -224,8 +221,11 @@ class OutboxSender:
             values |= {"status": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
             log.warning(
                 "outbox: %s #%s failed (%s); retrying in %.0fs",
-                outcome.method, outcome.id, outcome.error, delay,
-            )  # fmt: skip
+                outcome.method,
+                outcome.id,
+                outcome.error,
+                delay,
+            )
         else:
             values |= {"status": outcome.status, "payload": {}}
             log.warning(
@@ -241,7 +241,12 @@ class OutboxSender:
     def _call(self, method: str, payload: dict[str, Any]) -> None:
         if method == "files_upload_v2":
             content = base64.b64decode(payload.pop("content_b64"))
-            self.client.files_upload_v2(content=content, **payload)
+            channel = str(payload.pop("channel"))
+            if channel[:1] in ("U", "W"):
+                # A file for a person goes to their DM with the app, which needs its id.
+                opened = self.client.conversations_open(users=channel)
+                channel = str(opened["channel"]["id"])
+            self.client.files_upload_v2(content=content, channel=channel, **payload)
         else:
             self.client.api_call(method, json=payload)
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import blocks
+from bot.db.statements import dialect_insert
 from bot.outbox.service import enqueue
 from bot.workspaces.models import Channel, Workspace
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def ensure_workspace(*, session: Session, workspace_id: str, name: str = "") -> None:
     """Create the workspace row if it is new (and fill in a name learnt later)."""
-    statement = _insert(session)(Workspace).values(
+    statement = dialect_insert(session, Workspace).values(
         id=workspace_id, name=name, created_at=datetime.now(UTC)
     )
     if name:
@@ -39,7 +35,7 @@ def ensure_channel(
 ) -> None:
     """Create the channel row if it is new; update its name when one is given."""
     ensure_workspace(session=session, workspace_id=workspace_id)
-    statement = _insert(session)(Channel).values(
+    statement = dialect_insert(session, Channel).values(
         workspace_id=workspace_id,
         id=channel_id,
         name=name,
@@ -100,3 +96,29 @@ def monitored_channels(*, session: Session, workspace_id: str) -> list[Channel]:
         )
     )
 
+
+def pick_workspace(session: Session, wanted: str | None) -> str:
+    """Return the workspace to report on: the one asked for, or the only one there is."""
+    from bot.errors import InputError
+    from bot.observations.models import Observation
+
+    known = sorted(
+        set(session.scalars(select(Workspace.id)))
+        | set(session.scalars(select(Observation.workspace_id).distinct()))
+    )
+    if wanted:
+        if wanted not in known:
+            raise InputError(
+                f"no workspace {wanted!r} in the database (known: {', '.join(known) or 'none'})"
+            )
+        return wanted
+    if not known:
+        raise InputError(
+            "the database holds no observations yet; run `undertone analyze` or `undertone run`"
+        )
+    if len(known) > 1:
+        raise InputError(
+            "the database holds several workspaces; choose one with --workspace "
+            f"({', '.join(known)})"
+        )
+    return known[0]

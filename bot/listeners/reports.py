@@ -1,0 +1,109 @@
+"""`/culture-report [YYYY-MM] [#channel|team]`: the report, privately, to those who may see it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import blocks
+from bot.errors import InputError
+from bot.reports.month import Month
+from bot.reports.render import to_blocks
+from bot.reports.report import build_report, only_team
+from bot.teams.service import teams_managed_by
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+_MONTH = re.compile(r"^\d{4}-\d{1,2}$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What someone asked for."""
+
+    month: str | None
+    scope: str | None  # a team name or #channel
+
+
+def parse_request(text: str) -> ReportRequest:
+    """Split `/culture-report` arguments into a month and a scope, in either order."""
+    month, scope_words = None, []
+    for word in text.split():
+        if _MONTH.match(word) and month is None:
+            month = word
+        else:
+            match = _CHANNEL.match(word)
+            scope_words.append(f"#{match.group(2) or match.group(1)}" if match else word)
+    return ReportRequest(month, " ".join(scope_words) or None)
+
+
+def allowed_scope(
+    services: Services, *, user_id: str, workspace_id: str, scope: str | None
+) -> tuple[bool, str | None]:
+    """Decide whether someone may see a report; managers see only their own teams."""
+    if services.is_leader(user_id) or services.is_admin(user_id):
+        return True, scope
+    with services.database.session() as session:
+        managed = [
+            t.name for t in teams_managed_by(session, workspace_id=workspace_id, user_id=user_id)
+        ]
+    if not managed:
+        return False, None
+    if scope is None:
+        return True, managed[0]
+    return (scope.lower() in {m.lower() for m in managed}), scope
+
+
+def register(app: App, services: Services) -> None:
+    """Register `/culture-report`."""
+
+    def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
+        request = parse_request(str(command.get("text") or ""))
+        allowed, _ = allowed_scope(
+            services,
+            user_id=str(command.get("user_id")),
+            workspace_id=str(command.get("team_id")),
+            scope=request.scope,
+        )
+        if not allowed:
+            ack(**blocks.report_refusal(leaders=services.settings.leaders))
+            return
+        ack(text="Preparing the culture report…")
+
+    def send(command: dict[str, Any], respond: Respond) -> None:
+        request = parse_request(str(command.get("text") or ""))
+        user_id, workspace_id = str(command.get("user_id")), str(command.get("team_id"))
+        allowed, scope = allowed_scope(
+            services, user_id=user_id, workspace_id=workspace_id, scope=request.scope
+        )
+        if not allowed:
+            return
+        settings = services.settings
+        try:
+            month = (
+                Month.parse(request.month)
+                if request.month
+                else Month.containing(datetime.now(UTC), settings.zone).shift(-1)
+            )
+            with services.database.session() as session:
+                report = build_report(
+                    session,
+                    workspace_id=workspace_id,
+                    month=month,
+                    min_group=settings.min_group,
+                    zone=settings.zone,
+                )
+            if scope:
+                report = only_team(report, scope)
+        except InputError as exc:
+            respond(**blocks.simple(str(exc)), response_type="ephemeral", replace_original=True)
+            return
+        respond(**to_blocks(report), response_type="ephemeral", replace_original=True)
+
+    app.command("/culture-report")(ack=acknowledge, lazy=[send])

@@ -1,0 +1,1 @@
+"""Aggregates, the monthly culture report and its renderings."""

@@ -1,0 +1,196 @@
+"""Aggregates over observations, computed by the database.
+
+Every figure is a GROUP BY over one time range: counts per label, distinct authors and
+contempt rates per channel, per team and for the whole workspace. Only messages in
+languages the model is trusted in count as scored; the rest are counted separately so the
+report can say how much it could not read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.observations.models import Observation
+from bot.teams.models import TeamChannel
+from classifiers.labels import CONSTRUCTIVE, CONTEMPT, LABELS, NOT_CUSTOMER
+
+CUSTOMER_LABELS = tuple(label for label in LABELS if label != NOT_CUSTOMER)
+
+
+@dataclass
+class Cell:
+    """Figures of one group (channel, team or workspace) over one time range."""
+
+    label_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
+    authors: int = 0  # distinct authors of messages about customers
+    unsupported: int = 0  # messages in languages the model is not trusted in
+
+    @property
+    def about_customers(self) -> int:
+        """Return how many scored messages are about customers."""
+        return sum(self.label_counts[label] for label in CUSTOMER_LABELS)
+
+    @property
+    def scored(self) -> int:
+        """Return how many messages were scored (about customers or not)."""
+        return sum(self.label_counts.values())
+
+    @property
+    def contempt_rate(self) -> float | None:
+        """Return contempt / messages about customers."""
+        about = self.about_customers
+        return self.label_counts[CONTEMPT] / about if about else None
+
+    @property
+    def constructive_share(self) -> float | None:
+        """Return constructive / messages about customers."""
+        about = self.about_customers
+        return self.label_counts[CONSTRUCTIVE] / about if about else None
+
+
+@dataclass
+class RangeFigures:
+    """Figures for every channel, team and the workspace over one time range."""
+
+    start: datetime
+    end: datetime
+    channels: dict[str, Cell] = field(default_factory=dict)
+    teams: dict[str, Cell] = field(default_factory=dict)
+    overall: Cell = field(default_factory=Cell)
+
+
+def team_key(column: Any) -> ColumnElement[str]:
+    """Return the SQL key of a channel's team: its team id, or the channel as its own team."""
+    return func.coalesce("team:" + cast(TeamChannel.team_id, String), literal("channel:") + column)
+
+
+def _in_range(workspace_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(
+        Observation.workspace_id == workspace_id,
+        Observation.message_at >= start,
+        Observation.message_at < end,
+    )
+
+
+def _with_team(query, workspace_id: str):  # type: ignore[no-untyped-def]
+    return query.outerjoin(
+        TeamChannel,
+        and_(
+            TeamChannel.workspace_id == workspace_id,
+            TeamChannel.channel_id == Observation.channel_id,
+        ),
+    )
+
+
+def range_figures(
+    session: Session, *, workspace_id: str, start: datetime, end: datetime, by_channel: bool = True
+) -> RangeFigures:
+    """Compute label counts and distinct authors per channel, per team and overall."""
+    result = RangeFigures(start, end)
+    window = _in_range(workspace_id, start, end)
+    about = and_(Observation.label != NOT_CUSTOMER, Observation.lang_supported.is_(True))
+    author_if_about = case((about, Observation.author_key))
+    team = team_key(Observation.channel_id)
+
+    counts = _with_team(
+        select(
+            Observation.channel_id,
+            team.label("team"),
+            Observation.label,
+            Observation.lang_supported,
+            func.count(),
+        ),
+        workspace_id,
+    ).where(window)
+    counts = counts.group_by(
+        Observation.channel_id, team, Observation.label, Observation.lang_supported
+    )
+    for channel_id, team_id, label, supported, count in session.execute(counts):
+        for cell in (
+            result.channels.setdefault(channel_id, Cell()) if by_channel else None,
+            result.teams.setdefault(team_id, Cell()),
+            result.overall,
+        ):
+            if cell is None:
+                continue
+            if supported:
+                cell.label_counts[label] = cell.label_counts.get(label, 0) + count
+            else:
+                cell.unsupported += count
+
+    if by_channel:
+        per_channel = (
+            select(Observation.channel_id, func.count(func.distinct(author_if_about)))
+            .where(window)
+            .group_by(Observation.channel_id)
+        )
+        for channel_id, authors in session.execute(per_channel):
+            result.channels.setdefault(channel_id, Cell()).authors = int(authors)
+
+    per_team = (
+        _with_team(
+            select(team.label("team"), func.count(func.distinct(author_if_about))), workspace_id
+        )
+        .where(window)
+        .group_by(team)
+    )
+    for team_id, authors in session.execute(per_team):
+        result.teams.setdefault(team_id, Cell()).authors = int(authors)
+
+    result.overall.authors = int(
+        session.scalar(select(func.count(func.distinct(author_if_about))).where(window)) or 0
+    )
+    return result
+
+
+@dataclass
+class WindowFigures:
+    """Contempt counts for one team in a recent window and in its baseline."""
+
+    recent: Cell
+    baseline: Cell
+
+
+def window_figures(
+    session: Session,
+    *,
+    workspace_id: str,
+    recent_start: datetime,
+    baseline_start: datetime,
+    end: datetime,
+) -> dict[str, WindowFigures]:
+    """Compute recent-versus-baseline figures for every team in one query."""
+    is_recent = Observation.message_at >= recent_start
+    team = team_key(Observation.channel_id)
+    scored = Observation.lang_supported.is_(True)
+    query = (
+        _with_team(
+            select(team.label("team"), is_recent.label("recent"), Observation.label, func.count()),
+            workspace_id,
+        )
+        .where(_in_range(workspace_id, baseline_start, end), scored)
+        .group_by(team, is_recent, Observation.label)
+    )
+    out: dict[str, WindowFigures] = defaultdict(lambda: WindowFigures(Cell(), Cell()))
+    for team_id, recent, label, count in session.execute(query):
+        cell = out[team_id].recent if recent else out[team_id].baseline
+        cell.label_counts[label] = cell.label_counts.get(label, 0) + count
+    about = and_(Observation.label != NOT_CUSTOMER, scored)
+    authors = (
+        _with_team(
+            select(team.label("team"), func.count(func.distinct(Observation.author_key))),
+            workspace_id,
+        )
+        .where(_in_range(workspace_id, recent_start, end), about)
+        .group_by(team)
+    )
+    for team_id, count in session.execute(authors):
+        out[team_id].recent.authors = int(count)
+    return dict(out)

@@ -1,0 +1,391 @@
+"""The monthly culture report as data: rows per team and channel, trend, and advice.
+
+Renderings (Slack blocks, Markdown, HTML, text, JSON) live in `render.py`; this module
+decides every number and which numbers are withheld.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import InputError
+from bot.reports.aggregates import Cell
+from bot.reports.month import Month
+from bot.reports.snapshots import fingerprints, month_figures
+from bot.reports.suppression import Suppressible, apply_minimum, protect_by_subtraction
+from bot.teams.models import Team
+from bot.workspaces.models import Channel, Workspace
+from classifiers.labels import LABELS
+
+TREND_MONTHS = 12
+# A team "improved" when its contempt rate fell by at least this much (absolute).
+MEANINGFUL_CHANGE = 0.01
+
+
+@dataclass
+class Row(Suppressible):
+    """One line of the report: a channel, a team or the whole organisation."""
+
+    kind: str = "team"
+    name: str = ""
+    team: str | None = None
+    cell: Cell = field(default_factory=Cell)
+    previous: Cell | None = None
+    previous_suppressed: bool = True
+
+    @property
+    def contempt_rate(self) -> float | None:
+        """Return this month's contempt rate, None when withheld."""
+        return None if self.suppressed else self.cell.contempt_rate
+
+    @property
+    def previous_contempt_rate(self) -> float | None:
+        """Return last month's contempt rate, None when withheld or absent."""
+        if self.suppressed or self.previous_suppressed or self.previous is None:
+            return None
+        return self.previous.contempt_rate
+
+    @property
+    def change(self) -> float | None:
+        """Return the change in contempt rate since last month (absolute)."""
+        now, before = self.contempt_rate, self.previous_contempt_rate
+        return None if now is None or before is None else now - before
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the row in the shape of `undertone report --format json`."""
+        shown = not self.suppressed
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "id": self.key,
+            "name": self.name,
+            "messages_about_customers": self.cell.about_customers if shown else None,
+            "authors": self.cell.authors if shown else None,
+            "label_counts": dict(self.cell.label_counts) if shown else None,
+            "contempt_rate": _round(self.contempt_rate),
+            "previous_contempt_rate": _round(self.previous_contempt_rate),
+            "constructive_share": _round(self.cell.constructive_share) if shown else None,
+            "suppressed": self.suppressed,
+        }
+        if self.suppressed:
+            data["note"] = self.reason
+        if self.kind == "channel":
+            data["channel"] = self.name
+            data["team"] = self.team
+        elif self.kind == "team":
+            data["team"] = self.name
+        return data
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+@dataclass
+class TrendPoint:
+    """One month of the trend: the organisation's rate and each team's (None if withheld)."""
+
+    month: Month
+    overall: float | None
+    teams: dict[str, float | None]
+
+
+@dataclass
+class MonthlyReport:
+    """Everything a leader sees for one month."""
+
+    workspace_id: str
+    workspace_name: str
+    month: Month
+    min_group: int
+    overall: Row
+    teams: list[Row]
+    channels: list[Row]
+    trend: list[TrendPoint]
+    unsupported_share: float | None
+    generated_at: datetime
+
+    @property
+    def has_data(self) -> bool:
+        """Tell whether anything was observed this month."""
+        return self.overall.cell.scored + self.overall.cell.unsupported > 0
+
+    def improved(self, limit: int = 3) -> list[Row]:
+        """Return the teams whose contempt rate fell most since last month."""
+        candidates = [
+            t for t in self.teams if t.change is not None and t.change <= -MEANINGFUL_CHANGE
+        ]
+        return sorted(candidates, key=lambda t: t.change or 0.0)[:limit]
+
+    def worsened(self, limit: int = 3) -> list[Row]:
+        """Return the teams whose contempt rate rose most since last month."""
+        candidates = [
+            t for t in self.teams if t.change is not None and t.change >= MEANINGFUL_CHANGE
+        ]
+        return sorted(candidates, key=lambda t: -(t.change or 0.0))[:limit]
+
+    def advice(self) -> list[str]:
+        """Return a few concrete things a leader can do with this report."""
+        tips = []
+        worse = self.worsened(1)
+        if worse:
+            tips.append(
+                f"Ask the managers of {worse[0].name} what changed this month. A rise in "
+                "contempt usually follows one difficult account or deadline: hear the team "
+                "out and turn the complaints into a plan for that customer."
+            )
+        better = self.improved(1)
+        if better:
+            tips.append(
+                f"{better[0].name} improved most. Ask what helped and share it with the "
+                "other teams."
+            )
+        overall = self.overall
+        if overall.cell.constructive_share is not None and not overall.suppressed:
+            tips.append(
+                "Blunt, constructive criticism of customers is healthy: say so in team "
+                "meetings, so people do not stop raising problems. It is ridicule that "
+                "spreads and leaks out."
+            )
+        tips.append(
+            "Never use these numbers to look for individuals: Undertone cannot tell you "
+            "who, and trust is what makes the numbers honest."
+        )
+        return tips
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the report in the stable JSON shape."""
+        return {
+            "month": str(self.month),
+            "min_group": self.min_group,
+            "workspace": {"id": self.workspace_id, "name": self.workspace_name},
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "overall": self.overall.as_json(),
+            "teams": [t.as_json() for t in self.teams],
+            "channels": [c.as_json() for c in self.channels],
+            "unsupported_language_share": _round(self.unsupported_share),
+            "trend": [
+                {
+                    "month": str(p.month),
+                    "contempt_rate": _round(p.overall),
+                    "teams": {k: _round(v) for k, v in p.teams.items()},
+                }
+                for p in self.trend
+            ],
+            "improved_most": [t.name for t in self.improved()],
+            "advice": self.advice(),
+        }
+
+
+@dataclass
+class _Names:
+    workspace: str
+    channels: dict[str, str]
+    teams: dict[str, str]
+    team_of_channel: dict[str, str]
+
+
+def _names(session: Session, workspace_id: str) -> _Names:
+    workspace = session.get(Workspace, workspace_id)
+    channels = {
+        c.id: c.name or c.id
+        for c in session.scalars(select(Channel).where(Channel.workspace_id == workspace_id))
+    }
+    teams: dict[str, str] = {}
+    team_of_channel: dict[str, str] = {}
+    for team in session.scalars(select(Team).where(Team.workspace_id == workspace_id)):
+        key = f"team:{team.id}"
+        teams[key] = team.name
+        for member in team.channels:
+            team_of_channel[member.channel_id] = key
+    return _Names(
+        workspace.name if workspace and workspace.name else workspace_id,
+        channels,
+        teams,
+        team_of_channel,
+    )
+
+
+def _rows(
+    figures_teams: dict[str, Cell], figures_channels: dict[str, Cell], names: _Names
+) -> tuple[list[Row], list[Row]]:
+    team_rows = []
+    for key, cell in figures_teams.items():
+        name = (
+            names.teams.get(key)
+            or f"#{names.channels.get(key.removeprefix('channel:'), key.removeprefix('channel:'))}"
+        )
+        team_rows.append(
+            Row(
+                key=key,
+                authors=cell.authors,
+                messages=cell.about_customers,
+                kind="team",
+                name=name,
+                cell=cell,
+            )
+        )
+    channel_rows = []
+    for channel_id, cell in figures_channels.items():
+        team = names.team_of_channel.get(channel_id, f"channel:{channel_id}")
+        team_name = names.teams.get(team) or f"#{names.channels.get(channel_id, channel_id)}"
+        channel_rows.append(
+            Row(
+                key=channel_id,
+                authors=cell.authors,
+                messages=cell.about_customers,
+                kind="channel",
+                name=f"#{names.channels.get(channel_id, channel_id)}",
+                team=team_name,
+                cell=cell,
+            )
+        )
+    return sorted(team_rows, key=lambda r: r.name.lower()), sorted(
+        channel_rows, key=lambda r: r.name.lower()
+    )
+
+
+def _suppress(overall: Row, teams: list[Row], channels: list[Row], names: _Names, k: int) -> None:
+    apply_minimum([overall, *teams, *channels], k)
+    protect_by_subtraction(not overall.suppressed, teams, k)
+    for team in teams:
+        members = [
+            c for c in channels if names.team_of_channel.get(c.key, f"channel:{c.key}") == team.key
+        ]
+        if team.suppressed:
+            for member in members:
+                if not member.suppressed:
+                    member.withhold(team.reason or "")
+        protect_by_subtraction(not team.suppressed, members, k)
+
+
+def build_report(
+    session: Session,
+    *,
+    workspace_id: str,
+    month: Month,
+    min_group: int,
+    zone: ZoneInfo,
+    now: datetime | None = None,
+) -> MonthlyReport:
+    """Compute the report for one month, with every withheld number withheld."""
+    now = now or datetime.now(UTC)
+    if month.start(zone) > now:
+        raise InputError(f"{month} has not started yet")
+    names = _names(session, workspace_id)
+
+    months = [month.shift(-offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
+    prints = fingerprints(session, workspace_id=workspace_id, months=months, zone=zone)
+
+    def month_rows(m: Month) -> tuple[Row, list[Row], list[Row]]:
+        figures = month_figures(
+            session,
+            workspace_id=workspace_id,
+            month=m,
+            zone=zone,
+            now=now,
+            fingerprint=prints[m],
+            team_names=names.teams,
+        )
+        overall = Row(
+            key="overall",
+            authors=figures.overall.authors,
+            messages=figures.overall.about_customers,
+            kind="overall",
+            name=names.workspace,
+            cell=figures.overall,
+        )
+        teams, channels = _rows(figures.teams, figures.channels, names)
+        _suppress(overall, teams, channels, names, min_group)
+        return overall, teams, channels
+
+    overall, teams, channels = month_rows(month)
+    prev_overall, prev_teams, prev_channels = month_rows(month.shift(-1))
+    _attach_previous(overall, [prev_overall])
+    _attach_previous_many(teams, prev_teams)
+    _attach_previous_many(channels, prev_channels)
+
+    trend = []
+    for m in months:
+        if m == month:
+            point_overall, point_teams = overall, teams
+        elif m == month.shift(-1):
+            point_overall, point_teams = prev_overall, prev_teams
+        else:
+            point_overall, point_teams, _ = month_rows(m)
+        trend.append(
+            TrendPoint(
+                m, point_overall.contempt_rate, {t.name: t.contempt_rate for t in point_teams}
+            )
+        )
+
+    cell = overall.cell
+    total = cell.scored + cell.unsupported
+    return MonthlyReport(
+        workspace_id=workspace_id,
+        workspace_name=names.workspace,
+        month=month,
+        min_group=min_group,
+        overall=overall,
+        teams=teams,
+        channels=channels,
+        trend=trend,
+        unsupported_share=(cell.unsupported / total) if total and not overall.suppressed else None,
+        generated_at=now,
+    )
+
+
+def _attach_previous(row: Row, previous: list[Row]) -> None:
+    if previous:
+        row.previous = previous[0].cell
+        row.previous_suppressed = previous[0].suppressed
+
+
+def _attach_previous_many(rows: list[Row], previous: list[Row]) -> None:
+    by_key = {p.key: p for p in previous}
+    for row in rows:
+        before = by_key.get(row.key)
+        if before is not None:
+            row.previous = before.cell
+            row.previous_suppressed = before.suppressed
+
+
+def label_counts_total(rows: list[Row]) -> dict[str, int]:
+    """Sum label counts over shown rows (for checks)."""
+    totals = dict.fromkeys(LABELS, 0)
+    for row in rows:
+        if not row.suppressed:
+            for label, count in row.cell.label_counts.items():
+                totals[label] += count
+    return totals
+
+
+def only_team(report: MonthlyReport, name: str) -> MonthlyReport:
+    """Narrow a report to one team (by name, or a channel's own #name) and its channels."""
+    wanted = name.strip().lower()
+    matches = [t for t in report.teams if t.name.lower() in (wanted, f"#{wanted.lstrip('#')}")]
+    if not matches:
+        known = ", ".join(t.name for t in report.teams) or "none yet"
+        raise InputError(f"no team called {name!r} in {report.month} (teams: {known})")
+    team = matches[0]
+    channels = [c for c in report.channels if c.team == team.name]
+    trend = [
+        TrendPoint(p.month, p.overall, {team.name: p.teams.get(team.name)}) for p in report.trend
+    ]
+    return MonthlyReport(
+        workspace_id=report.workspace_id,
+        workspace_name=report.workspace_name,
+        month=report.month,
+        min_group=report.min_group,
+        overall=report.overall,
+        teams=[team],
+        channels=channels,
+        trend=trend,
+        unsupported_share=report.unsupported_share,
+        generated_at=report.generated_at,
+    )

@@ -1,0 +1,57 @@
+"""The minimum group size, and making sure withheld numbers stay withheld.
+
+A row covering fewer than `k` distinct authors is withheld ("not enough people to
+report"). Withholding one row is not enough when its parent total is shown: the parent
+minus the shown siblings would give the withheld row away. So whenever a parent is shown
+and its withheld children could be worked out by subtraction, more siblings are withheld
+(the smallest first) until the withheld ones together cover at least `k` authors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+NOT_ENOUGH_PEOPLE = "not enough people to report"
+
+
+@dataclass
+class Suppressible:
+    """Anything with an author count that may be withheld."""
+
+    key: str
+    authors: int
+    messages: int
+    suppressed: bool = False
+    reason: str | None = None
+
+    def withhold(self, reason: str) -> None:
+        """Mark the row as withheld."""
+        self.suppressed = True
+        self.reason = reason
+
+
+def apply_minimum(rows: Sequence[Suppressible], k: int) -> None:
+    """Withhold every row covering fewer than `k` authors."""
+    for row in rows:
+        if row.authors < k and not row.suppressed:
+            row.withhold(NOT_ENOUGH_PEOPLE)
+
+
+def protect_by_subtraction(parent_shown: bool, children: Sequence[Suppressible], k: int) -> None:
+    """Withhold more children so the withheld ones cannot be worked out from the parent.
+
+    Only matters when the parent's total is shown. The withheld children together must
+    cover at least `k` authors and there must be at least two of them, so neither the
+    group nor any one member can be recovered by subtraction.
+    """
+    if not parent_shown:
+        return
+    withheld = [c for c in children if c.suppressed]
+    if not withheld:
+        return
+    shown = sorted((c for c in children if not c.suppressed), key=lambda c: (c.authors, c.messages))
+    while shown and (len(withheld) < 2 or sum(c.authors for c in withheld) < k):
+        extra = shown.pop(0)
+        extra.withhold(NOT_ENOUGH_PEOPLE + " (withheld so a smaller group cannot be worked out)")
+        withheld.append(extra)

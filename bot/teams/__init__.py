@@ -1,0 +1,1 @@
+"""Teams: which channels belong together and who manages them."""

@@ -1,0 +1,263 @@
+"""The monthly report: numbers from SQL, and no number about fewer than k people."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.db.engine import Database
+from bot.errors import InputError
+from bot.reports.month import Month
+from bot.reports.render import render
+from bot.reports.report import build_report, only_team
+from bot.reports.suppression import Suppressible, apply_minimum, protect_by_subtraction
+from tests import factories
+
+UTC_ZONE = ZoneInfo("UTC")
+OCT = datetime(2026, 10, 14, 10, tzinfo=UTC)
+SEP = datetime(2026, 9, 15, 10, tzinfo=UTC)
+NOW = datetime(2026, 11, 3, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def quillon(database: Database) -> Database:
+    """Four teams and a lone channel, over September and October 2026."""
+    with database.session() as s:
+        for cid, name in [
+            ("C1", "implementation"),
+            ("C2", "halvorsen-rollout"),
+            ("C3", "support"),
+            ("C4", "eng"),
+            ("C5", "general"),
+        ]:
+            factories.channel(s, cid, name)
+        factories.team(s, "Implementation", ["C1", "C2"], ["U0MGR0001"])
+        factories.team(s, "Support", ["C3"], ["U0MGR0002"])
+        factories.team(s, "Engineering", ["C4"])
+        # October
+        factories.observations(
+            s,
+            channel="C1",
+            at=OCT,
+            labels={"contempt": 10, "constructive": 30, "neutral": 10, "not_customer": 5},
+            authors=6,
+            author_prefix="impl",
+        )
+        factories.observations(
+            s,
+            channel="C2",
+            at=OCT,
+            labels={"contempt": 8, "frustration": 10, "constructive": 12},
+            authors=4,
+            author_prefix="impl",
+        )
+        factories.observations(
+            s,
+            channel="C3",
+            at=OCT,
+            labels={"contempt": 1, "constructive": 9, "positive": 10},
+            authors=7,
+            author_prefix="sup",
+        )
+        factories.observations(
+            s,
+            channel="C4",
+            at=OCT,
+            labels={"constructive": 14, "contempt": 1},
+            authors=3,
+            author_prefix="eng",
+        )
+        factories.observations(
+            s,
+            channel="C5",
+            at=OCT,
+            labels={"neutral": 10, "contempt": 2, "not_customer": 30},
+            authors=5,
+            author_prefix="all",
+        )
+        factories.observations(
+            s,
+            channel="C3",
+            at=OCT,
+            labels={"contempt": 3},
+            authors=3,
+            supported=False,
+            author_prefix="sup",
+        )
+        # September
+        factories.observations(
+            s,
+            channel="C1",
+            at=SEP,
+            labels={"contempt": 4, "constructive": 40, "neutral": 6},
+            authors=6,
+            author_prefix="impl",
+        )
+        factories.observations(
+            s,
+            channel="C2",
+            at=SEP,
+            labels={"contempt": 2, "constructive": 18},
+            authors=5,
+            author_prefix="impl",
+        )
+        factories.observations(
+            s,
+            channel="C3",
+            at=SEP,
+            labels={"contempt": 4, "constructive": 16},
+            authors=7,
+            author_prefix="sup",
+        )
+    return database
+
+
+def _report(database: Database, month: str = "2026-10", k: int = 5):  # type: ignore[no-untyped-def]
+    with database.session() as s:
+        return build_report(
+            s, workspace_id="T1", month=Month.parse(month), min_group=k, zone=UTC_ZONE, now=NOW
+        )
+
+
+def test_figures_per_team_and_channel(quillon: Database) -> None:
+    report = _report(quillon)
+    teams = {t.name: t for t in report.teams}
+    assert set(teams) == {"Implementation", "Support", "Engineering", "#general"}
+    implementation = teams["Implementation"]
+    assert implementation.cell.about_customers == 80
+    assert implementation.cell.label_counts["contempt"] == 18
+    assert implementation.cell.authors == 6
+    assert implementation.contempt_rate == pytest.approx(18 / 80)
+    assert implementation.previous_contempt_rate == pytest.approx(6 / 70)
+    assert implementation.change == pytest.approx(18 / 80 - 6 / 70)
+    support = teams["Support"]
+    assert support.cell.about_customers == 20  # the 3 messages in other languages are not scored
+    assert report.overall.cell.authors == 21
+    assert report.unsupported_share == pytest.approx(3 / (55 + 30 + 20 + 15 + 42 + 3))
+
+
+def test_small_groups_are_withheld_and_cannot_be_worked_out(quillon: Database) -> None:
+    report = _report(quillon)
+    teams = {t.name: t for t in report.teams}
+    channels = {c.name: c for c in report.channels}
+    # Engineering has 3 people: withheld. #general (5) is withheld too, or the total minus
+    # the other teams would give Engineering away.
+    assert teams["Engineering"].suppressed
+    assert teams["#general"].suppressed
+    assert not teams["Implementation"].suppressed and not teams["Support"].suppressed
+    # #halvorsen-rollout has 4 people: withheld, and so is #implementation, or the
+    # Implementation total minus #implementation would give it away.
+    assert channels["#halvorsen-rollout"].suppressed and channels["#implementation"].suppressed
+    assert not channels["#support"].suppressed
+    # Every withheld group hides inside a withheld set of at least two, covering >= k people.
+    withheld = [t for t in report.teams if t.suppressed]
+    assert len(withheld) >= 2 and sum(t.cell.authors for t in withheld) >= 5
+    data = report.as_json()
+    for row in data["teams"] + data["channels"]:
+        if row["suppressed"]:
+            assert row["messages_about_customers"] is None and row["contempt_rate"] is None
+            assert row["authors"] is None and row["label_counts"] is None
+            assert row["note"].startswith("not enough people to report")
+
+
+def test_json_shape_is_the_stable_contract(quillon: Database) -> None:
+    data = json.loads(render(_report(quillon), "json"))
+    assert {"month", "min_group", "overall", "teams", "channels"} <= set(data)
+    assert data["month"] == "2026-10" and data["min_group"] == 5
+    for row in [data["overall"], *data["teams"], *data["channels"]]:
+        assert {
+            "messages_about_customers",
+            "authors",
+            "label_counts",
+            "contempt_rate",
+            "previous_contempt_rate",
+            "suppressed",
+        } <= set(row)
+    for row in data["channels"]:
+        assert "channel" in row and "team" in row
+    for row in data["teams"]:
+        assert "team" in row
+
+
+def test_a_higher_minimum_withholds_more(quillon: Database) -> None:
+    report = _report(quillon, k=7)
+    assert [t.name for t in report.teams if not t.suppressed] == ["Support"]
+    assert not report.overall.suppressed
+    assert report.overall.contempt_rate is not None
+
+
+def test_every_format_renders_without_leaking_withheld_numbers(quillon: Database) -> None:
+    report = _report(quillon)
+    for fmt in ("text", "markdown", "html", "json"):
+        output = render(report, fmt, chart_png=b"\x89PNG" if fmt == "html" else None)
+        assert "Engineering" in output
+        assert "not enough people to report" in output
+    text = render(report, "text")
+    assert "22.5%" in text  # Implementation: 18 of 80
+    assert "In October 2026" in text
+
+
+def test_a_month_with_no_data_is_clear(quillon: Database) -> None:
+    report = _report(quillon, "2026-03")
+    assert not report.has_data
+    assert "Nothing was observed in March 2026" in render(report, "text")
+
+
+@pytest.mark.parametrize("text", ["2026-13", "October", "26-10", ""])
+def test_unknown_months_are_refused(text: str) -> None:
+    with pytest.raises(InputError, match="not a month"):
+        Month.parse(text)
+
+
+def test_a_future_month_is_refused(quillon: Database) -> None:
+    with pytest.raises(InputError, match="has not started"):
+        _report(quillon, "2027-01")
+
+
+def test_one_team_view(quillon: Database) -> None:
+    report = only_team(_report(quillon), "implementation")
+    assert [t.name for t in report.teams] == ["Implementation"]
+    assert {c.name for c in report.channels} == {"#implementation", "#halvorsen-rollout"}
+    with pytest.raises(InputError, match="no team called"):
+        only_team(report, "finance")
+
+
+def test_the_trend_covers_twelve_months(quillon: Database) -> None:
+    report = _report(quillon)
+    assert [str(p.month) for p in report.trend][-2:] == ["2026-09", "2026-10"]
+    assert len(report.trend) == 12
+    assert report.trend[-1].teams["Implementation"] == pytest.approx(18 / 80)
+    assert report.trend[-1].teams["Engineering"] is None
+
+
+def _rows(*authors: int) -> list[Suppressible]:
+    return [Suppressible(key=str(i), authors=a, messages=a * 10) for i, a in enumerate(authors)]
+
+
+def test_protection_withholds_the_smallest_sibling() -> None:
+    children = _rows(3, 12, 6, 9)
+    apply_minimum(children, 5)
+    protect_by_subtraction(True, children, 5)
+    assert [c.suppressed for c in children] == [True, False, True, False]
+
+
+def test_protection_keeps_going_until_the_withheld_cover_k_people() -> None:
+    children = _rows(1, 5, 6, 20)
+    apply_minimum(children, 10)
+    protect_by_subtraction(True, children, 10)
+    withheld = [c for c in children if c.suppressed]
+    assert len(withheld) >= 2 and sum(c.authors for c in withheld) >= 10
+
+
+def test_no_protection_needed_when_the_parent_is_withheld_or_nothing_is() -> None:
+    children = _rows(3, 12)
+    apply_minimum(children, 5)
+    protect_by_subtraction(False, children, 5)
+    assert [c.suppressed for c in children] == [True, False]
+    children = _rows(7, 12)
+    apply_minimum(children, 5)
+    protect_by_subtraction(True, children, 5)
+    assert not any(c.suppressed for c in children)
