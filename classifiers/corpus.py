@@ -32,6 +32,12 @@ COMPANIES = (
     "Kestrel Air", "Orbital Freight", "Pinecrest Clinics", "Tidewater Insurance",
     "Zenko Logistics", "Bluefin Media", "Marlow & Finch", "Helix Pharma", "Redwood Schools",
     "Sable Motors", "Quantra", "Brightline Foods", "Umbra Retail",
+    # Part 2
+    "Ferrovia Cargo", "Lindgren Dental", "Oakhurst Energy", "Pemberly Foods", "Calloway Insurance",
+    "Northstar Clinics", "Rivermouth Logistics", "Stonebridge Bank", "Aurelia Hotels",
+    "Millbrook Schools", "Thornfield Pharma", "Westgate Retail", "Harrow & Sons",
+    "Brightwater Utilities", "Kepler Aerospace", "Marigold Travel", "Dunmore Freight",
+    "Solace Health", "Ironwood Manufacturing", "Bellhaven Council",
 )  # fmt: skip
 
 HARD_PHENOMENA = frozenset(
