@@ -3,6 +3,7 @@
 from bot.alerts.models import Alert
 from bot.db.base import Base
 from bot.events.models import ProcessedEvent
+from bot.exports.models import ExportFile
 from bot.feedback.models import Feedback
 from bot.ingest.models import PendingMessage
 from bot.nudges.models import Nudge
@@ -17,6 +18,7 @@ __all__ = [
     "Alert",
     "Base",
     "Channel",
+    "ExportFile",
     "Feedback",
     "MonthlyAggregate",
     "Nudge",

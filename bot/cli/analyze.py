@@ -1,0 +1,273 @@
+"""`undertone analyze` and `undertone demo`: a Slack export, analysed offline."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot.cli.main import app, console, runtime, stderr
+from bot.db.engine import Database
+from bot.errors import InputError
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.exports.analyze import AnalyzeResult
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample"
+DEMO_DATABASE = Path("undertone-demo.db")
+DEMO_REPORT = Path("undertone-demo-report.html")
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def analyse(
+    *,
+    settings: Settings,
+    database: Database,
+    export_path: Path,
+    channels: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    workspace_name: str | None = None,
+    teams_file: Path | None = None,
+) -> AnalyzeResult:
+    """Run an export through the pipeline with a progress bar; return the result."""
+    from bot.classifier import get_classifier
+    from bot.db.migrate import upgrade
+    from bot.ingest.pipeline import Pipeline
+
+    upgrade(database, str(database.engine.url.render_as_string(hide_password=False)))
+    pipeline = Pipeline(database=database, classifier=get_classifier(settings), settings=settings)
+    return _analyse(
+        pipeline, settings, database, export_path, channels, since, until, workspace_name,
+        teams_file,
+    )  # fmt: skip
+
+
+def _analyse(  # type: ignore[no-untyped-def]
+    pipeline, settings, database, export_path, channels, since, until, workspace_name, teams_file
+) -> AnalyzeResult:
+    from bot.exports.analyze import ExportAnalysis, workspace_for
+    from bot.exports.reader import SlackExport
+
+    with SlackExport(export_path) as export:
+        workspace_id = workspace_for(export, workspace_name)
+        analysis = ExportAnalysis(
+            export=export,
+            pipeline=pipeline,
+            database=database,
+            workspace_id=workspace_id,
+            workspace_name=workspace_name or export_path.stem,
+            batch_size=max(settings.batch_size, 64),
+        )
+        plan = analysis.plan(channels=channels, since=since, until=until)
+        if channels and not plan:
+            raise InputError(f"none of the channels {', '.join(channels)} is in {export_path}")
+        total = analysis.total_bytes(plan)
+        if teams_file is not None:
+            _apply_teams(database, workspace_id, teams_file, plan, analysis)
+        started = datetime.now(UTC)
+        with Progress(
+            TextColumn("[bold]analysing[/]"),
+            BarColumn(),
+            TextColumn("{task.fields[messages]:>7,} messages"),
+            TextColumn("{task.fields[rate]:>6.0f} msg/s"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=False,
+        ) as progress:
+            task = progress.add_task("analyse", total=max(total, 1), messages=0, rate=0.0)
+
+            def update(messages: int, done_bytes: int) -> None:
+                elapsed = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
+                progress.update(
+                    task, completed=done_bytes, messages=messages, rate=messages / elapsed
+                )
+
+            result = analysis.run(plan, progress=update)
+    return result
+
+
+def _apply_teams(database: Database, workspace_id: str, path: Path, plan, analysis) -> None:  # type: ignore[no-untyped-def]
+    from bot.teams.service import apply_specs, load_teams_file
+    from bot.workspaces.service import ensure_channel, ensure_workspace
+
+    specs = load_teams_file(path)
+    with database.session() as session:
+        ensure_workspace(session=session, workspace_id=workspace_id, name=analysis.workspace_name)
+        for channel, _ in plan:
+            ensure_channel(
+                session=session, workspace_id=workspace_id, channel_id=channel.id, name=channel.name
+            )
+        apply_specs(session, workspace_id=workspace_id, specs=specs, path=str(path))
+
+
+def print_summary(result) -> None:  # type: ignore[no-untyped-def]
+    """Print what was analysed, per channel."""
+    table = Table(
+        "channel",
+        "messages",
+        "classified",
+        "about customers",
+        "contempt",
+        title="What was analysed",
+    )
+    for tally in sorted(result.channels.values(), key=lambda t: t.name):
+        share = f"{tally.contempt / tally.about_customers:.1%}" if tally.about_customers else "–"
+        table.add_row(
+            f"#{tally.name}",
+            f"{tally.read:,}",
+            f"{tally.classified:,}",
+            f"{tally.about_customers:,}",
+            share,
+        )
+    console.print(table)
+    skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(result.skipped.items()))
+    console.print(
+        f"{result.read:,} messages read, {result.classified:,} classified and stored "
+        "without their text" + (f"; skipped: {skipped}" if skipped else "")
+    )
+    if result.files_already_done:
+        console.print(
+            f"{result.files_already_done} day file(s) were already analysed by an earlier run"
+        )
+    for name, reason in result.problems:
+        stderr.print(f"[yellow]skipped {name}: {reason}[/]")
+
+
+def latest_complete_month(result, settings: Settings):  # type: ignore[no-untyped-def]
+    """Return the last month that has ended and holds analysed messages."""
+    from bot.reports.month import Month
+
+    now = datetime.now(UTC)
+    current = Month.containing(now, settings.zone)
+    if result.latest_message is None:
+        return current.shift(-1)
+    last = Month.containing(result.latest_message, settings.zone)
+    return last if last < current else current.shift(-1)
+
+
+@app.command()
+def analyze(
+    ctx: typer.Context,
+    export: Annotated[
+        Path, typer.Argument(help="A Slack export: the .zip or its unpacked folder.")
+    ],
+    channels: Annotated[
+        str | None, typer.Option(help="Only these channels, comma-separated.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only messages from this day on (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only messages up to this day (YYYY-MM-DD).")
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="A name for the workspace in reports.")
+    ] = None,
+) -> int:
+    """Classify a Slack export offline and print the culture report for its latest month.
+
+    Exit code 0: everything read; 1: some files could not be read (they are listed).
+    """
+    from bot.reports.render import to_text
+    from bot.reports.report import build_report
+
+    rt = runtime(ctx)
+    settings = rt.settings
+    if settings.uses_dev_pepper:
+        stderr.print(
+            "[yellow]note:[/] author keys use the development pepper; set UNDERTONE_PEPPER to the "
+            "live app's secret so a later live run continues the same series"
+        )
+    rt.database.check()
+    teams = Path(settings.teams_file) if settings.teams_file else None
+    result = analyse(
+        settings=settings,
+        database=rt.database,
+        export_path=export,
+        channels=[c.strip() for c in channels.split(",") if c.strip()] if channels else None,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        workspace_name=workspace,
+        teams_file=teams,
+    )
+    print_summary(result)
+    month = latest_complete_month(result, settings)
+    with rt.database.session() as session:
+        report = build_report(
+            session,
+            workspace_id=result.workspace_id,
+            month=month,
+            min_group=settings.min_group,
+            zone=settings.zone,
+        )
+    typer.echo()
+    typer.echo(to_text(report))
+    if result.partial:
+        stderr.print(
+            f"[yellow]finished with {len(result.problems)} unreadable file(s): "
+            "the analysis is partial[/]"
+        )
+        return 1
+    return 0
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Analyse the bundled sample export into a fresh local database and write its report."""
+    from bot.reports.chart import trend_png
+    from bot.reports.render import to_html, to_text
+    from bot.reports.report import build_report
+
+    rt = runtime(ctx)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
+    database = Database.from_url(f"sqlite:///{DEMO_DATABASE}")
+    settings = rt.settings.model_copy(
+        update={"database_url": f"sqlite:///{DEMO_DATABASE}", "timezone": "Europe/Oslo"}
+    )
+    console.print(
+        "[bold]Undertone demo[/]: six months of Slack at Quillon, a fictional 25-person software "
+        "company, analysed on this machine. Nothing leaves it, and no message text is stored."
+    )
+    result = analyse(
+        settings=settings,
+        database=database,
+        export_path=SAMPLE / "quillon-export.zip",
+        workspace_name="Quillon",
+        teams_file=SAMPLE / "teams.yml",
+    )
+    print_summary(result)
+    month = latest_complete_month(result, settings)
+    with database.session() as session:
+        report = build_report(
+            session,
+            workspace_id=result.workspace_id,
+            month=month,
+            min_group=settings.min_group,
+            zone=settings.zone,
+        )
+    typer.echo()
+    typer.echo(to_text(report))
+    DEMO_REPORT.write_text(to_html(report, trend_png(report)), encoding="utf-8")
+    database.dispose()
+    console.print(f"[bold]The HTML report is at[/] {DEMO_REPORT.resolve()}")
+    console.print(
+        f"The demo database is {DEMO_DATABASE.resolve()} (try `DATABASE_URL=sqlite:///"
+        f"{DEMO_DATABASE} undertone report --format markdown`)."
+    )

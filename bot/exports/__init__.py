@@ -1,0 +1,1 @@
+"""Slack export archives: reading them offline."""
