@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,8 +54,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def event_body(number: int) -> bytes:
-    ts = f"{1_760_000_000 + number // 1000}.{number % 1000:06d}"
+def event_body(number: int, ts: str | None = None) -> bytes:
+    ts = ts or f"{1_760_000_000 + number // 1000}.{number % 1000:06d}"
     return json.dumps(
         {
             "type": "event_callback",
@@ -74,7 +75,9 @@ def event_body(number: int) -> bytes:
     ).encode()
 
 
-def load(port: int, seconds: float, connections: int) -> tuple[list[float], int, int]:
+def load(
+    port: int, seconds: float, connections: int, make_body: Callable[[int], bytes] = event_body
+) -> tuple[list[float], int, int]:
     verifier = SignatureVerifier(SECRET)
     latencies: list[float] = []
     failures = 0
@@ -88,7 +91,7 @@ def load(port: int, seconds: float, connections: int) -> tuple[list[float], int,
         while time.monotonic() < stop_at:
             with lock:
                 number = next(counter)
-            body = event_body(number)
+            body = make_body(number)
             stamp = str(int(time.time()))
             headers = {
                 "Content-Type": "application/json",

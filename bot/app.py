@@ -12,6 +12,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.db.engine import Database
+from bot.distributed.queue import Publisher
+from bot.distributed.relay import Relay
 from bot.ingest.pipeline import Classifier, Pipeline
 from bot.ingest.worker import ClassificationWorker
 from bot.listeners import register_listeners
@@ -32,12 +34,14 @@ class Services:
     settings: Settings
     database: Database
     client: WebClient
-    pipeline: Pipeline
-    worker: ClassificationWorker
+    # Single mode classifies in this process; distributed mode only relays ids to workers.
+    pipeline: Pipeline | None
+    worker: ClassificationWorker | Relay
     sender: OutboxSender
     scheduler: Scheduler
     bot_user_id: str | None = None
     workspace_id: str | None = None
+    broker: Publisher | None = None
 
     def author_key(self, user_id: str) -> str:
         """Return the pseudonymous key of a Slack user."""
@@ -62,7 +66,7 @@ class Undertone:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start_background(self) -> None:
-        """Start the classification worker, the outbox sender and the scheduler."""
+        """Start the classification worker (or relay), the outbox sender and the scheduler."""
         for name, target in (
             ("classifier-worker", self.services.worker.run),
             ("outbox-sender", self.services.sender.run),
@@ -95,19 +99,25 @@ def create_app(
     database = database or Database.from_url(settings.database_url)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = client or WebClient(token=token, base_url=settings.slack_api_url)
-    if classifier is None:
-        from bot.classifier import get_classifier
+    pipeline: Pipeline | None = None
+    broker: Publisher | None = None
+    worker: ClassificationWorker | Relay
+    if settings.mode == "distributed":
+        worker, broker = make_relay(settings, database)
+    else:
+        if classifier is None:
+            from bot.classifier import get_classifier
 
-        classifier = get_classifier(settings, serving=True)
-    pipeline = Pipeline(
-        database=database,
-        classifier=classifier,
-        settings=settings,
-        policies=[NudgePolicy(settings)],
-    )
-    worker = ClassificationWorker(
-        database=database, pipeline=pipeline, batch_size=settings.batch_size
-    )
+            classifier = get_classifier(settings, serving=True)
+        pipeline = Pipeline(
+            database=database,
+            classifier=classifier,
+            settings=settings,
+            policies=[NudgePolicy(settings)],
+        )
+        worker = ClassificationWorker(
+            database=database, pipeline=pipeline, batch_size=settings.batch_size
+        )
     sender = OutboxSender(database=database, client=client, hooks=[record_delivery])
     bolt = App(
         client=client,
@@ -133,10 +143,34 @@ def create_app(
         scheduler=Scheduler([]),
         bot_user_id=bot_user_id,
         workspace_id=workspace_id,
+        broker=broker,
     )
     services.scheduler.jobs = scheduled_jobs(services)
     register_listeners(bolt, services)
     return Undertone(bolt=bolt, services=services)
+
+
+def make_relay(settings: Settings, database: Database) -> tuple[Relay, Publisher]:
+    """Return the relay that hands queued messages to `undertone worker` processes."""
+    from datetime import timedelta
+
+    from bot.distributed.queue import make_celery
+
+    if database.engine.dialect.name != "postgresql":
+        from bot.errors import ConfigurationError
+
+        raise ConfigurationError(
+            "UNDERTONE_MODE=distributed needs PostgreSQL (DATABASE_URL=postgresql://…): "
+            "app replicas and workers must share one database"
+        )
+    publisher = Publisher(make_celery(settings))
+    relay = Relay(
+        database=database,
+        publish=publisher.publish,
+        batch_size=settings.batch_size,
+        republish_after=timedelta(seconds=settings.republish_after),
+    )
+    return relay, publisher
 
 
 def _identity(bolt: App) -> tuple[str | None, str | None]:

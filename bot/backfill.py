@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.ingest.normalize import Skipped, SlackMessage, normalize
-from bot.ingest.pipeline import Pipeline
+from bot.ingest.pipeline import Sink
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _replies(client: WebClient, channel_id: str, thread_ts: str) -> Iterator[dic
 def backfill_channel(
     *,
     client: WebClient,
-    pipeline: Pipeline,
+    pipeline: Sink,
     workspace_id: str,
     channel_id: str,
     days: int,

@@ -5,7 +5,7 @@ from bot.db.base import Base
 from bot.events.models import ProcessedEvent
 from bot.exports.models import ExportFile
 from bot.feedback.models import Feedback
-from bot.ingest.models import PendingMessage
+from bot.ingest.models import PendingMessage, SetAsideMessage
 from bot.nudges.models import Nudge
 from bot.observations.models import Observation
 from bot.outbox.models import OutboxMessage
@@ -27,6 +27,7 @@ __all__ = [
     "PendingMessage",
     "ProcessedEvent",
     "ReportDelivery",
+    "SetAsideMessage",
     "Team",
     "TeamChannel",
     "TeamManager",

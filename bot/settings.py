@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     # app, so acknowledging Slack never waits behind classification.
     threads: int = Field(default=0, ge=0, le=256)
 
+    # Scaling: "single" classifies inside the app process (no broker needed); "distributed"
+    # has the app only acknowledge and enqueue, and `undertone worker` processes classify.
+    mode: Literal["single", "distributed"] = "single"
+    broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # A queued message still unclassified this long after it was published is published
+    # again (its task was lost with a broker or a worker); duplicates are harmless.
+    republish_after: float = Field(default=120.0, ge=1.0, le=86_400.0)
+
     # Privacy
     pepper: SecretStr = SecretStr(DEV_PEPPER)
     dev: bool = False

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from bot.ingest.models import SetAsideMessage
 from bot.ingest.service import queue_depth
 from bot.observations.models import Observation
 from bot.outbox.service import pending_count
@@ -17,23 +19,55 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 
-def status_lines(services: Services) -> list[str]:
-    """Return what an admin needs to know at a glance."""
+@dataclass(frozen=True)
+class QueueFigures:
+    """How far classification is behind, as an operator watches it."""
+
+    pending: int
+    oldest_seconds: float
+    set_aside: int
+    broker_depth: int | None  # tasks waiting in the broker (distributed mode only)
+
+
+def queue_figures(services: Services) -> QueueFigures:
+    """Read the queue's depth and lag from the database (and the broker, if any)."""
     with services.database.session() as session:
         depth, oldest = queue_depth(session)
+        set_aside = int(session.scalar(select(func.count()).select_from(SetAsideMessage)) or 0)
+    waited = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+    broker = services.broker.depth() if services.broker is not None else None
+    return QueueFigures(depth, max(0.0, waited), set_aside, broker)
+
+
+def status_lines(services: Services) -> list[str]:
+    """Return what an admin needs to know at a glance."""
+    figures = queue_figures(services)
+    with services.database.session() as session:
         outbox = pending_count(session)
-    stats = services.worker.stats
-    waited = (
-        f", oldest waiting {(datetime.now(UTC) - oldest).total_seconds():.0f}s" if oldest else ""
-    )
-    return [
+    waited = f", oldest waiting {figures.oldest_seconds:.0f}s" if figures.pending else ""
+    lines = [
         "*Undertone status*",
-        f"• Classification queue: {depth} message(s){waited}",
-        f"• Classified since start: {stats.classified} in {stats.batches} batch(es); "
-        f"last lag {stats.last_lag_seconds:.1f}s; set aside after errors: {stats.poisoned}",
-        f"• Outbox: {outbox} message(s) waiting to be sent",
-        f"• Model: {services.pipeline.classifier.version}",
+        f"• Classification queue: {figures.pending} message(s){waited}",
     ]
+    if services.pipeline is None:
+        broker = (
+            f"{figures.broker_depth} task(s) waiting"
+            if figures.broker_depth is not None
+            else "unreachable (messages wait safely in the database)"
+        )
+        lines.append(f"• Distributed mode: `undertone worker` processes classify; broker {broker}")
+    else:
+        stats = services.worker.stats
+        lines.append(
+            f"• Classified since start: {stats.classified} in {stats.batches} batch(es); "
+            f"last lag {stats.last_lag_seconds:.1f}s"
+        )
+        lines.append(f"• Model: {services.pipeline.classifier.version}")
+    lines += [
+        f"• Set aside after repeated errors: {figures.set_aside}",
+        f"• Outbox: {outbox} message(s) waiting to be sent",
+    ]
+    return lines
 
 
 def headline_figures(services: Services, *, session: Session, workspace_id: str) -> list[str]:
@@ -63,49 +97,54 @@ def headline_figures(services: Services, *, session: Session, workspace_id: str)
 
 def health(services: Services) -> dict[str, object]:
     """Return the health check: the database answers and the worker is keeping up."""
+    figures = queue_figures(services)
     with services.database.session() as session:
-        depth, oldest = queue_depth(session)
         outbox = pending_count(session)
-    waited = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
     return {
         "ok": True,
-        "queue": depth,
-        "oldest_pending_seconds": round(waited, 1),
+        "queue": figures.pending,
+        "oldest_pending_seconds": round(figures.oldest_seconds, 1),
         "outbox": outbox,
     }
 
 
 def prometheus_metrics(services: Services) -> str:
     """Return queue, lag and outbox figures in the Prometheus text format."""
+    figures = queue_figures(services)
     with services.database.session() as session:
-        depth, oldest = queue_depth(session)
         outbox = pending_count(session)
     stats = services.worker.stats
-    waited = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
-    lines = [
-        ("undertone_queue_depth", "gauge", "Messages waiting for the classifier.", depth),
-        ("undertone_queue_oldest_seconds", "gauge", "Age of the oldest waiting message.", waited),
-        ("undertone_outbox_pending", "gauge", "Slack messages waiting to be sent.", outbox),
+    lines: list[tuple[str, str, str, float | None]] = [
+        ("undertone_queue_depth", "gauge", "Messages waiting for the classifier.", figures.pending),
         (
-            "undertone_classified_total",
-            "counter",
-            "Messages classified by this process.",
-            stats.classified,
+            "undertone_classification_lag_seconds",
+            "gauge",
+            "How long the oldest waiting message has waited (0 when none waits).",
+            figures.oldest_seconds,
+        ),
+        (
+            "undertone_broker_queue_depth",
+            "gauge",
+            "Tasks waiting in the Celery broker (distributed mode).",
+            figures.broker_depth,
         ),
         (
             "undertone_set_aside_total",
             "counter",
-            "Messages set aside after errors.",
-            stats.poisoned,
+            "Messages set aside after repeated classification errors.",
+            figures.set_aside,
         ),
+        ("undertone_outbox_pending", "gauge", "Slack messages waiting to be sent.", outbox),
         (
-            "undertone_classification_lag_seconds",
-            "gauge",
-            "Receipt-to-stored time of the last message.",
-            stats.last_lag_seconds,
+            "undertone_classified_total",
+            "counter",
+            "Messages classified by this process (0 in distributed mode).",
+            stats.classified,
         ),
     ]
     out = []
     for name, kind, text, value in lines:
-        out += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {value}"]
+        if value is None:
+            continue
+        out += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {float(value):g}"]
     return "\n".join(out) + "\n"

@@ -42,22 +42,100 @@ def analyse(
     until: date | None = None,
     workspace_name: str | None = None,
     teams_file: Path | None = None,
+    distributed: bool = False,
 ) -> AnalyzeResult:
-    """Run an export through the pipeline with a progress bar; return the result."""
-    from bot.classifier import get_classifier
+    """Run an export through the pipeline with a progress bar; return the result.
+
+    With `distributed`, messages are queued for `undertone worker` processes instead of
+    classified here, and the progress bar follows the queue as it drains.
+    """
     from bot.db.migrate import upgrade
-    from bot.ingest.pipeline import Pipeline
 
     upgrade(database, str(database.engine.url.render_as_string(hide_password=False)))
-    pipeline = Pipeline(database=database, classifier=get_classifier(settings), settings=settings)
-    return _analyse(
-        pipeline, settings, database, export_path, channels, since, until, workspace_name,
-        teams_file,
-    )  # fmt: skip
+    if not distributed:
+        from bot.classifier import get_classifier
+        from bot.ingest.pipeline import Pipeline
+
+        pipeline = Pipeline(
+            database=database, classifier=get_classifier(settings), settings=settings
+        )
+        return _analyse(
+            pipeline, settings, database, export_path, channels, since, until, workspace_name,
+            teams_file,
+        )  # fmt: skip
+    from bot.distributed.fanout import QueueSink, relaying, wait_for_workers
+
+    with relaying(settings, database) as relay:
+        sink = QueueSink(database, relay)
+        result = _analyse(
+            sink, settings, database, export_path, channels, since, until, workspace_name,
+            teams_file,
+        )  # fmt: skip
+    _follow_workers(database, result.workspace_id, "export", sink.queued, wait_for_workers)
+    _tally_from_database(database, result)
+    return result
+
+
+def _follow_workers(database: Database, workspace_id: str, source: str, queued: int, wait) -> None:  # type: ignore[no-untyped-def]
+    with Progress(
+        TextColumn("[bold]workers classifying[/]"),
+        BarColumn(),
+        TextColumn("{task.completed:>7,.0f} of {task.total:,.0f}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=stderr,
+    ) as progress:
+        task = progress.add_task("workers", total=max(queued, 1))
+        wait(
+            database,
+            workspace_id=workspace_id,
+            source=source,
+            progress=lambda left: progress.update(task, completed=max(queued - left, 0)),
+            stalled=lambda: progress.console.print(
+                "[yellow]no message classified for a minute: is `undertone worker` running "
+                "with the same DATABASE_URL and UNDERTONE_BROKER_URL?[/]"
+            ),
+        )
+
+
+def _tally_from_database(database: Database, result: AnalyzeResult) -> None:
+    """Fill the summary's per-channel counts from what the workers stored."""
+    from sqlalchemy import func, select
+
+    from bot.observations.models import Observation
+
+    with database.session() as session:
+        rows = session.execute(
+            select(
+                Observation.channel_id,
+                func.count(),
+                func.count().filter(
+                    Observation.label != "not_customer", Observation.lang_supported.is_(True)
+                ),
+                func.count().filter(
+                    Observation.label == "contempt", Observation.lang_supported.is_(True)
+                ),
+            )
+            .where(Observation.workspace_id == result.workspace_id, Observation.source == "export")
+            .group_by(Observation.channel_id)
+        ).all()
+    for channel_id, classified, about, contempt in rows:
+        tally = result.channels.get(channel_id)
+        if tally is not None:
+            tally.classified, tally.about_customers, tally.contempt = classified, about, contempt
 
 
 def _analyse(  # type: ignore[no-untyped-def]
-    pipeline, settings, database, export_path, channels, since, until, workspace_name, teams_file
+    pipeline,
+    settings,
+    database,
+    export_path,
+    channels,
+    since,
+    until,
+    workspace_name,
+    teams_file,
 ) -> AnalyzeResult:
     from bot.exports.analyze import ExportAnalysis, workspace_for
     from bot.exports.reader import SlackExport
@@ -179,6 +257,12 @@ def analyze(
     workspace: Annotated[
         str | None, typer.Option(help="A name for the workspace in reports.")
     ] = None,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed", help="Fan out over `undertone worker` processes (PostgreSQL)."
+        ),
+    ] = False,
 ) -> int:
     """Classify a Slack export offline and print the culture report for its latest month.
 
@@ -205,6 +289,7 @@ def analyze(
         until=_date(until, "--until"),
         workspace_name=workspace,
         teams_file=teams,
+        distributed=distributed,
     )
     print_summary(result)
     month = latest_complete_month(result, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -19,15 +20,20 @@ def backfill(
         list[str], typer.Option("--channel", help="Channel id (C…/G…); repeat for more.")
     ],
     days: Annotated[int, typer.Option(min=1, max=3650, help="How far back to read.")] = 90,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed", help="Fan out over `undertone worker` processes (PostgreSQL)."
+        ),
+    ] = False,
 ) -> None:
     """Read past messages with conversations.history and classify them (nobody is nudged)."""
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
-    from bot.backfill import backfill_channel, with_rate_limit_retries
+    from bot.backfill import with_rate_limit_retries
     from bot.classifier import get_classifier
-    from bot.ingest.pipeline import Pipeline
-    from bot.workspaces.service import ensure_channel
+    from bot.ingest.pipeline import Pipeline, Sink
 
     rt = runtime(ctx)
     settings = rt.settings
@@ -47,9 +53,34 @@ def backfill(
             f"Slack refused the bot token: {exc.response.get('error')}"
         ) from None
     workspace_id, bot_user_id = str(auth["team_id"]), str(auth.get("user_id") or "")
-    pipeline = Pipeline(
-        database=rt.database, classifier=get_classifier(settings), settings=settings
-    )
+    with ExitStack() as stack:
+        if distributed:
+            from bot.distributed.fanout import QueueSink, relaying
+
+            sink: Sink = QueueSink(
+                rt.database, stack.enter_context(relaying(settings, rt.database))
+            )
+        else:
+            sink = Pipeline(
+                database=rt.database, classifier=get_classifier(settings), settings=settings
+            )
+        _backfill(rt, client, sink, channel, days, workspace_id, bot_user_id)
+    if distributed:
+        from bot.cli.analyze import _follow_workers
+        from bot.distributed.fanout import wait_for_workers
+
+        assert isinstance(sink, QueueSink)
+        _follow_workers(rt.database, workspace_id, "backfill", sink.queued, wait_for_workers)
+        console.print(f"the workers classified all {sink.queued:,} queued message(s)")
+
+
+def _backfill(rt, client, pipeline, channel, days, workspace_id, bot_user_id) -> None:  # type: ignore[no-untyped-def]
+    from slack_sdk.errors import SlackApiError
+
+    from bot.backfill import backfill_channel
+    from bot.ingest.pipeline import Pipeline
+    from bot.workspaces.service import ensure_channel
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -76,9 +107,14 @@ def backfill(
                     f"#{channel_id}: Slack said {exc.response.get('error')}; skipped"
                 )
                 continue
+            outcome = (
+                f"{result.classified} classified"
+                if isinstance(pipeline, Pipeline)
+                else "the rest queued for the workers"
+            )
             progress.console.print(
-                f"#{channel_id}: {result.read} read, {result.classified} classified, "
-                f"{sum(result.skipped.values())} skipped"
+                f"#{channel_id}: {result.read} read, {sum(result.skipped.values())} skipped, "
+                f"{outcome}"
             )
 
 

@@ -20,7 +20,7 @@ from bot.db.statements import insert_if_absent
 from bot.exports.models import ExportFile
 from bot.exports.reader import ExportChannel, SlackExport
 from bot.ingest.normalize import Skipped, SlackMessage, normalize
-from bot.ingest.pipeline import Pipeline
+from bot.ingest.pipeline import Sink
 from bot.workspaces.service import ensure_channel, ensure_workspace
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class ExportAnalysis:
         self,
         *,
         export: SlackExport,
-        pipeline: Pipeline,
+        pipeline: Sink,
         database: Database,
         workspace_id: str,
         workspace_name: str = "",

@@ -22,6 +22,7 @@ class PendingMessage(Base):
     __table_args__ = (
         Index("ix_pending_messages_claim", "claimed_until", "id"),
         Index("ix_pending_messages_message", "workspace_id", "channel_id", "message_ts"),
+        Index("ix_pending_messages_published", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -37,3 +38,24 @@ class PendingMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # A worker's lease on the row; expired leases are picked up again after a crash.
     claimed_until: Mapped[datetime | None]
+    # Distributed mode: when the row's id was last put on the task queue. Rows never
+    # published (broker down) or published long ago and still here are published again.
+    published_at: Mapped[datetime | None]
+
+
+class SetAsideMessage(Base):
+    """A message that broke classification again and again, set aside so it never blocks.
+
+    Its text is deleted with its pending row; what remains says which message it was and
+    what kind of error it raised, for an operator to look into.
+    """
+
+    __tablename__ = "set_aside_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(String(200))
+    set_aside_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,6 +69,22 @@ class BatchResult:
     skipped: dict[str, int]
 
 
+class Sink(Protocol):
+    """Where batch jobs send messages: the pipeline itself, or the workers' queue."""
+
+    def process(
+        self,
+        messages: Sequence[SlackMessage],
+        *,
+        workspace_id: str,
+        source: str = "live",
+        done: Callable[[Session], None] | None = None,
+        session: Session | None = None,
+    ) -> BatchResult:
+        """Classify and store a batch (or queue it to be)."""
+        ...
+
+
 class Pipeline:
     """Classify batches of messages and store their observations (never their text)."""
 
@@ -95,11 +112,14 @@ class Pipeline:
         workspace_id: str,
         source: str = "live",
         done: Callable[[Session], None] | None = None,
+        session: Session | None = None,
     ) -> BatchResult:
         """Classify and store a batch; messages already stored are updated, not duplicated.
 
         `done` runs inside the transaction that stores the observations (the worker deletes
         the pending rows there), so a message is never both stored and still pending.
+        With `session`, everything happens in the caller's transaction (the distributed
+        worker holds its locks there) and the caller commits.
         """
         skipped: dict[str, int] = {}
 
@@ -107,9 +127,9 @@ class Pipeline:
             skipped[reason] = skipped.get(reason, 0) + 1
 
         keys = {m.user_id: self.author_key(m.user_id) for m in messages}
-        with self.database.session() as session:
-            opted_out = _opted_out(session, workspace_id, set(keys.values()))
-            excluded = _excluded_channels(session, workspace_id, {m.channel_id for m in messages})
+        with self._session(session) as reading:
+            opted_out = _opted_out(reading, workspace_id, set(keys.values()))
+            excluded = _excluded_channels(reading, workspace_id, {m.channel_id for m in messages})
         todo: list[tuple[SlackMessage, str]] = []
         for message in messages:
             if message.channel_id in excluded:
@@ -138,10 +158,10 @@ class Pipeline:
             )
             for (message, _), prediction in zip(todo, predictions, strict=True)
         ]
-        with self.database.session() as session:
+        with self._session(session) as writing:
             for item in classified:
                 record(
-                    session=session,
+                    session=writing,
                     ref=item.ref,
                     author_key=item.author_key,
                     label=item.prediction.label,
@@ -152,10 +172,13 @@ class Pipeline:
                     source=source,
                 )
             for policy in self.policies:
-                policy.after_store(session=session, classified=classified, source=source)
+                policy.after_store(session=writing, classified=classified, source=source)
             if done is not None:
-                done(session)
+                done(writing)
         return BatchResult(classified, skipped)
+
+    def _session(self, session: Session | None) -> AbstractContextManager[Session]:
+        return nullcontext(session) if session is not None else self.database.session()
 
 
 def _opted_out(session: Session, workspace_id: str, keys: set[str]) -> set[str]:

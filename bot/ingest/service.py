@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.statements import insert_if_absent
 from bot.events.models import ProcessedEvent
-from bot.ingest.models import PendingMessage
+from bot.ingest.models import PendingMessage, SetAsideMessage
 from bot.ingest.normalize import Skipped, SlackMessage, normalize
 from bot.observations.service import MessageRef, forget_message
 
@@ -105,8 +105,9 @@ def accept_event(
 def _delete(session: Session, ref: MessageRef) -> Accepted:
     if not ref.ts:
         return Accepted("skipped", "no ts")
-    forget_message(session=session, ref=ref)
-    # A message deleted before it was classified must not be classified afterwards.
+    # A message deleted before it was classified must not be classified afterwards. The
+    # pending rows go first: if a worker is classifying the message right now, this waits
+    # for its transaction, and the observation it stored is then forgotten below.
     session.execute(
         delete(PendingMessage).where(
             PendingMessage.workspace_id == ref.workspace_id,
@@ -114,6 +115,7 @@ def _delete(session: Session, ref: MessageRef) -> Accepted:
             PendingMessage.message_ts == ref.ts,
         )
     )
+    forget_message(session=session, ref=ref)
     return Accepted("deleted")
 
 
@@ -134,4 +136,36 @@ def queue_depth(session: Session) -> tuple[int, datetime | None]:
     return int(count), oldest
 
 
-__all__ = ["Accepted", "IntegrityError", "accept_event", "queue_depth", "queue_message"]
+def set_aside(session: Session, row: PendingMessage, *, attempts: int, error: Exception) -> None:
+    """Move a message that keeps failing out of the queue; its text goes with it."""
+    log.error(
+        "message %s/%s failed classification %d times (%s); set aside",
+        row.channel_id, row.message_ts, attempts, type(error).__name__,
+    )  # fmt: skip
+    session.add(
+        SetAsideMessage(
+            workspace_id=row.workspace_id,
+            channel_id=row.channel_id,
+            message_ts=row.message_ts,
+            attempts=attempts,
+            error=type(error).__name__[:200],
+            set_aside_at=datetime.now(UTC),
+        )
+    )
+    session.execute(
+        delete(PendingMessage).where(
+            PendingMessage.workspace_id == row.workspace_id,
+            PendingMessage.channel_id == row.channel_id,
+            PendingMessage.message_ts == row.message_ts,
+        )
+    )
+
+
+__all__ = [
+    "Accepted",
+    "IntegrityError",
+    "accept_event",
+    "queue_depth",
+    "queue_message",
+    "set_aside",
+]

@@ -22,6 +22,7 @@ from bot.db.engine import Database
 from bot.ingest.models import PendingMessage
 from bot.ingest.normalize import SlackMessage
 from bot.ingest.pipeline import Pipeline
+from bot.ingest.service import set_aside
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +123,17 @@ class ClassificationWorker:
             return 0
         try:
             self._process(rows)
-        except Exception:  # noqa: BLE001 - any failure: find the poison message below
+        except Exception as exc:  # noqa: BLE001 - any failure: find the poison message below
             if len(rows) == 1:
-                self._failed(rows[0])
+                self._failed(rows[0], exc)
             else:
                 # Find the message that breaks classification: retry one by one.
                 log.warning("worker: batch of %d failed; retrying messages one by one", len(rows))
                 for row in rows:
                     try:
                         self._process([row])
-                    except Exception:  # noqa: BLE001
-                        self._failed(row)
+                    except Exception as one:  # noqa: BLE001
+                        self._failed(row, one)
         return len(rows)
 
     def _claim(self, now: datetime) -> list[_Row]:
@@ -212,18 +213,14 @@ class ClassificationWorker:
         del self.stats.lags[:-1000]
         self.stats.batches += 1
 
-    def _failed(self, row: _Row) -> None:
+    def _failed(self, row: _Row, error: Exception) -> None:
         attempts = row.attempts + 1
         with self.database.session() as session:
             if attempts >= MAX_ATTEMPTS:
+                pending = session.get(PendingMessage, row.id)
+                if pending is not None:
+                    set_aside(session, pending, attempts=attempts, error=error)
                 self.stats.poisoned += 1
-                log.error(
-                    "worker: message %s/%s failed classification %d times; set aside",
-                    row.channel_id,
-                    row.message_ts,
-                    attempts,
-                )
-                _delete_rows(session, [row.id])
             else:
                 session.execute(
                     update(PendingMessage)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import blocks
+from bot.db.locks import lock_all
 from bot.db.statements import insert_if_absent
 from bot.ingest.pipeline import Classified
 from bot.nudges.models import Nudge
@@ -40,6 +41,16 @@ class NudgePolicy:
         if source != "live":
             return
         nudged_now: set[str] = set()
+        # Two workers may store contempt from one author at once: each author's cooldown
+        # is checked and claimed under a lock on that author, taken in a fixed order.
+        lock_all(
+            session,
+            [
+                ("nudge-author", item.ref.workspace_id, item.author_key)
+                for item in classified
+                if item.prediction.label == CONTEMPT
+            ],
+        )
         for item in classified:
             prediction = item.prediction
             if (

@@ -124,6 +124,19 @@ class LiveApp:
             time.sleep(0.05)
         raise AssertionError(f"still {pending} pending message(s) and {due} outbox row(s)")
 
+    def get(self, path: str) -> str:
+        """GET one of the app's own pages (health, metrics) and return its text."""
+        import urllib.request
+
+        with urllib.request.urlopen(self.base + path, timeout=10) as response:
+            return str(response.read().decode())
+
+    def status_lines(self) -> list[str]:
+        """Return what `/undertone status` shows an admin."""
+        from bot.status import status_lines
+
+        return status_lines(self.undertone.services)
+
     def scalar(self, query: Any) -> Any:
         with self.database.session() as session:
             return session.scalar(query)

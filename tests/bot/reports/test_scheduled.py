@@ -72,6 +72,34 @@ def test_two_schedulers_send_one_report(october: Database, settings: Settings) -
     assert "October 2026" in str(posts[0].payload["blocks"])
 
 
+def test_two_schedulers_racing_in_parallel_send_one_report(
+    october: Database, settings: Settings
+) -> None:
+    import threading
+
+    now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    config = _settings(settings)
+    start = threading.Barrier(2)
+    claimed: list[list[Month]] = []
+
+    def scheduler() -> None:
+        with october.session() as session:
+            start.wait()
+            claimed.append(
+                queue_monthly_report(session, workspace_id="T1", settings=config, now=now)
+            )
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(claimed) == [[], [Month(2026, 10)]]
+    with october.session() as s:
+        posts = [r for r in s.scalars(select(OutboxMessage)) if r.method == "chat.postMessage"]
+    assert len(posts) == 3
+
+
 def test_downtime_over_the_first_sends_late_not_never(
     october: Database, settings: Settings
 ) -> None:

@@ -1,0 +1,152 @@
+"""The worker's side: classify and store the messages behind a batch of pending-row ids.
+
+Exactly-once effects come from PostgreSQL, not from the broker:
+
+- each message is classified under an advisory lock on (workspace, channel, ts), taken in
+  a fixed order, so two workers handed the same message (a redelivery, a republish, an
+  edit queued twice) store it one after the other, never side by side;
+- under that lock the worker reads every pending row of the message and keeps only the
+  newest text, so an edit that arrives before its original is classified wins;
+- the observation, the nudge claim and the deletion of the pending rows commit in one
+  transaction: a worker killed mid-batch commits nothing, and its rows are still there
+  for the task's redelivery (or the relay's republish);
+- a message the classifier keeps failing on is set aside after MAX_ATTEMPTS tries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from bot.db.engine import Database
+from bot.db.locks import lock_all
+from bot.ingest.models import PendingMessage
+from bot.ingest.normalize import SlackMessage
+from bot.ingest.pipeline import Pipeline
+from bot.ingest.service import set_aside
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+MessageKey = tuple[str, str, str]
+
+
+@dataclass
+class HandlerStats:
+    """What this worker process did."""
+
+    batches: int = 0
+    classified: int = 0
+    skipped: int = 0
+    set_aside: int = 0
+    lags: list[float] = field(default_factory=list)
+
+
+class BatchHandler:
+    """Turn pending-row ids into stored observations."""
+
+    def __init__(self, *, database: Database, pipeline: Pipeline, batch_size: int = 32) -> None:
+        self.database = database
+        self.pipeline = pipeline
+        self.batch_size = batch_size
+        self.stats = HandlerStats()
+
+    def handle(self, ids: list[int]) -> None:
+        """Process the messages behind these ids, in classifier-sized chunks."""
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), self.batch_size):
+            chunk = unique[start : start + self.batch_size]
+            try:
+                self._process(chunk)
+            except Exception as exc:  # noqa: BLE001 - find the message that breaks it
+                if len(chunk) == 1:
+                    self._failed(chunk[0], exc)
+                    continue
+                log.warning("worker: a batch of %d failed; retrying one by one", len(chunk))
+                for row_id in chunk:
+                    try:
+                        self._process([row_id])
+                    except Exception as one:  # noqa: BLE001
+                        self._failed(row_id, one)
+
+    def _process(self, ids: list[int]) -> None:
+        with self.database.session() as session:
+            keys = _keys(session, ids)
+            if not keys:
+                return  # already classified, or deleted before it could be
+            lock_all(session, [("message", *key) for key in keys])
+            rows = session.scalars(
+                select(PendingMessage)
+                .where(
+                    tuple_(
+                        PendingMessage.workspace_id,
+                        PendingMessage.channel_id,
+                        PendingMessage.message_ts,
+                    ).in_(keys)
+                )
+                .order_by(PendingMessage.id)
+            ).all()
+            latest: dict[MessageKey, PendingMessage] = {}
+            row_ids: dict[MessageKey, list[int]] = defaultdict(list)
+            for row in rows:
+                key = (row.workspace_id, row.channel_id, row.message_ts)
+                latest[key] = row  # ordered by id: the newest text wins
+                row_ids[key].append(row.id)
+            groups: dict[tuple[str, str], list[PendingMessage]] = defaultdict(list)
+            for row in latest.values():
+                groups[(row.workspace_id, row.source)].append(row)
+            received = [row.received_at for row in latest.values()]
+            every_id = [row_id for group in row_ids.values() for row_id in group]
+            for (workspace_id, source), group in groups.items():
+                result = self.pipeline.process(
+                    [
+                        SlackMessage(r.channel_id, r.message_ts, r.user_id, r.text, r.thread_ts)
+                        for r in group
+                    ],
+                    workspace_id=workspace_id,
+                    source=source,
+                    session=session,
+                )
+                self.stats.classified += len(result.classified)
+                self.stats.skipped += sum(result.skipped.values())
+            session.execute(delete(PendingMessage).where(PendingMessage.id.in_(every_id)))
+        done = datetime.now(UTC)
+        self.stats.batches += 1
+        self.stats.lags.extend((done - moment).total_seconds() for moment in received)
+        del self.stats.lags[:-10_000]
+
+    def _failed(self, row_id: int, error: Exception) -> None:
+        with self.database.session() as session:
+            row = session.get(PendingMessage, row_id, with_for_update=True)
+            if row is None:
+                return
+            attempts = row.attempts + 1
+            if attempts < MAX_ATTEMPTS:
+                # Unpublished again: the relay sends it once more on its next round.
+                session.execute(
+                    update(PendingMessage)
+                    .where(PendingMessage.id == row_id)
+                    .values(attempts=attempts, published_at=None)
+                )
+                log.warning(
+                    "worker: message %s/%s failed (%s), attempt %d of %d",
+                    row.channel_id, row.message_ts, type(error).__name__, attempts, MAX_ATTEMPTS,
+                )  # fmt: skip
+                return
+            set_aside(session, row, attempts=attempts, error=error)
+            self.stats.set_aside += 1
+
+
+def _keys(session: Session, ids: list[int]) -> list[MessageKey]:
+    rows = session.execute(
+        select(PendingMessage.workspace_id, PendingMessage.channel_id, PendingMessage.message_ts)
+        .where(PendingMessage.id.in_(ids))
+        .distinct()
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
