@@ -42,6 +42,7 @@ class Services:
     bot_user_id: str | None = None
     workspace_id: str | None = None
     broker: Publisher | None = None
+    paused_cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
 
     def author_key(self, user_id: str) -> str:
         """Return the pseudonymous key of a Slack user."""
@@ -54,6 +55,26 @@ class Services:
     def is_leader(self, user_id: str) -> bool:
         """Tell whether a Slack user is a configured leader."""
         return user_id in self.settings.leaders
+
+    def classification_paused(self, workspace_id: str) -> bool:
+        """Tell whether an admin paused reading messages (`pause all`), looked up every 2s."""
+        import time
+
+        from bot.governance.service import controls
+
+        now = time.monotonic()
+        cached = self.paused_cache.get(workspace_id)
+        if cached is None or now - cached[0] > 2.0:
+            with self.database.session() as session:
+                paused = controls(session, workspace_id, self.settings).classification_paused
+            cached = (now, paused)
+            self.paused_cache[workspace_id] = cached
+        return cached[1]
+
+    def controls_changed(self, workspace_id: str) -> None:
+        """Drop the cached controls (an admin just changed them) and wake the sender."""
+        self.paused_cache.pop(workspace_id, None)
+        self.sender.wake()
 
 
 @dataclass
@@ -118,7 +139,9 @@ def create_app(
         worker = ClassificationWorker(
             database=database, pipeline=pipeline, batch_size=settings.batch_size
         )
-    sender = OutboxSender(database=database, client=client, hooks=[record_delivery])
+    sender = OutboxSender(
+        database=database, client=client, hooks=[record_delivery], settings=settings
+    )
     bolt = App(
         client=client,
         signing_secret=(
@@ -133,6 +156,10 @@ def create_app(
     bot_user_id, workspace_id = _identity(bolt)
     if settings.teams_file and workspace_id:
         _load_teams(database, settings, workspace_id)
+    from bot.governance.service import record_settings
+
+    with database.session() as session:
+        record_settings(session, settings=settings, workspace_id=workspace_id)
     services = Services(
         settings=settings,
         database=database,
@@ -195,6 +222,7 @@ def _load_teams(database: Database, settings: Settings, workspace_id: str) -> No
 
 def scheduled_jobs(services: Services) -> list[Callable[[datetime], None]]:
     """Return the periodic jobs: monthly report, trend alerts, forgetting old event ids."""
+    from bot.accounts.alerts import send_account_alerts
     from bot.alerts.service import send_trend_alerts
     from bot.ingest.service import forget_old_events
     from bot.reports.scheduled import queue_monthly_report
@@ -219,10 +247,23 @@ def scheduled_jobs(services: Services) -> list[Callable[[datetime], None]]:
                     min_group=settings.min_group,
                     zone=settings.zone,
                 )
+                send_account_alerts(
+                    session,
+                    workspace_id=services.workspace_id,
+                    now=now,
+                    min_group=settings.min_group,
+                    zone=settings.zone,
+                )
             services.sender.wake()
 
     def forget_events(now: datetime) -> None:
         with services.database.session() as session:
             forget_old_events(session=session, now=now)
 
-    return [monthly_report, trend_alerts, forget_events]
+    def retention(now: datetime) -> None:
+        from bot.governance.retention import purge_expired
+
+        with services.database.session() as session:
+            purge_expired(session, retention_days=settings.retention_days, now=now)
+
+    return [monthly_report, trend_alerts, forget_events, retention]

@@ -182,7 +182,9 @@ def channel_notice(*, min_group: int) -> dict[str, Any]:
     }
 
 
-def privacy(*, min_group: int, retention_days: int | None = None) -> dict[str, Any]:
+def privacy(
+    *, min_group: int, retention_days: int | None = None, page: Sequence[str] = ()
+) -> dict[str, Any]:
     """Return the privacy notice shown by `/undertone privacy`."""
     retention = (
         f"Observations are deleted after {retention_days} days; monthly totals may stay."
@@ -204,7 +206,10 @@ def privacy(*, min_group: int, retention_days: int | None = None) -> dict[str, A
         "*Your choices:* `/undertone nudges off` stops nudges. If a nudge was wrong, its "
         "buttons tell Undertone so; your message text is only kept if you choose to share it."
     )
-    return {"text": "What Undertone keeps and who sees what", "blocks": [_mrkdwn(body)]}
+    blocks = [_mrkdwn(body)]
+    if page:
+        blocks.append(_mrkdwn("\n".join(page)))
+    return {"text": "What Undertone keeps and who sees what", "blocks": blocks}
 
 
 def help_text(*, is_admin: bool) -> dict[str, Any]:
@@ -223,6 +228,10 @@ def help_text(*, is_admin: bool) -> dict[str, Any]:
             "`/undertone status`: queue, outbox and model status",
             "`/undertone team list|add|remove|channel|manager …`: which channels form a team "
             "and who manages it",
+            "`/undertone account list|add NAME [aka ALIAS, …]`: the customer accounts the "
+            "report follows",
+            "`/undertone admin live|dry-run|pause [all]|resume|exclude #channel|include "
+            "#channel`: what Undertone may send and read",
         ]
     return {"text": "\n".join(lines), "blocks": [_mrkdwn("\n".join(lines))]}
 
@@ -238,8 +247,11 @@ def home(
     min_group: int,
     headline: Sequence[str] = (),
     channels: Sequence[str] = (),
+    who_sees_what: Sequence[str] = (),
+    audit: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Return the App Home view: the reader's settings, and figures for leaders and admins."""
+    """Return the App Home view: the reader's settings, who sees what, and for leaders and
+    admins this month's figures (admins also the latest audit entries)."""
     toggle = (
         _button("home_nudges_off", "Turn nudges off", "off")
         if nudges_enabled
@@ -269,6 +281,13 @@ def home(
             blocks.append(_mrkdwn("*This month so far*\n" + "\n".join(headline)))
         if channels:
             blocks.append(_mrkdwn("*Monitored channels:* " + ", ".join(channels)))
+    if who_sees_what:
+        blocks += [{"type": "divider"}, _mrkdwn("\n".join(who_sees_what)[:2900])]
+    if audit:
+        blocks += [
+            {"type": "divider"},
+            _mrkdwn("*Audit log, latest entries* (`undertone audit` has all)\n" + "\n".join(audit)),
+        ]
     return {"type": "home", "blocks": blocks}
 
 
@@ -311,6 +330,45 @@ def trend_alert(
             _context(
                 f"This is a pattern, not a person: at least {min_group} people are behind these "
                 "numbers, and Undertone never shares names, messages or links."
+            ),
+        ],
+    }
+
+
+def account_alert(
+    *,
+    account: str,
+    team: str,
+    recent_rate: float,
+    baseline_rate: float,
+    messages: int,
+    people: int,
+    min_group: int,
+) -> dict[str, Any]:
+    """Return the DM an owner team's manager gets when contempt about an account jumps."""
+    summary = (
+        f"*Heads-up about {account}* (an account {team} owns): over the last 7 days, "
+        f"{_pct(recent_rate)} of {messages} messages about {account} across the organisation "
+        f"showed contempt, up from {_pct(baseline_rate)} over the previous 8 weeks. "
+        f"{people} people wrote them."
+    )
+    actions = (
+        "*What tends to help*\n"
+        f"• Find out what happened with {account} this week: an outage, an escalation, a "
+        "difficult call? The people venting are usually the ones carrying the account.\n"
+        f"• Agree a plan for {account} with the account owner: what the customer must change, "
+        "what we will, and whether their team needs training.\n"
+        "• If it keeps happening, revisit the terms of the contract rather than asking "
+        "people to put up with it."
+    )
+    return {
+        "text": f"Heads-up about {account}: contempt about this account is up this week.",
+        "blocks": [
+            _mrkdwn(summary),
+            _mrkdwn(actions),
+            _context(
+                f"A pattern across at least {min_group} people, never a person: Undertone "
+                "never shares names, messages or links."
             ),
         ],
     }

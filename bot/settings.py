@@ -7,13 +7,17 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Shipped so that `make demo` works out of the box; `undertone run` refuses it.
 DEV_PEPPER = "undertone-development-pepper-do-not-use-in-production"
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+# What UNDERTONE_PROFILE=works-council enforces.
+WORKS_COUNCIL_MIN_GROUP = 10
+WORKS_COUNCIL_RETENTION_DAYS = 90
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -97,6 +101,25 @@ class Settings(BaseSettings):
 
     # Nudges
     nudge_threshold: float = Field(default=0.85, gt=0.0, le=1.0)
+    # True: nobody is nudged until they turn nudges on themselves.
+    nudges_opt_in: bool = False
+
+    # Governance
+    # "standard", or "works-council": the strictest choices together (see README).
+    profile: Literal["standard", "works-council"] = "standard"
+    # A fresh install classifies and aggregates but sends nothing until an admin says
+    # `/undertone admin live` (or this is set to false).
+    dry_run: bool = True
+    # Stop every outgoing message at once (admins can also `/undertone admin pause`).
+    paused: bool = False
+    # Proactive messages (nudges, alerts, reports, notices) per workspace and per person
+    # per day, whatever the number of app replicas.
+    daily_cap: int = Field(default=500, ge=0)
+    user_daily_cap: int = Field(default=3, ge=0)
+    # Observations older than this are deleted every day.
+    retention_days: int = Field(default=365, ge=7, le=3650)
+    # Reports show teams only, never single channels.
+    team_level_only: bool = False
 
     log_level: str = "INFO"
 
@@ -121,6 +144,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a known time zone (try Europe/Berlin)") from None
         return value
+
+    @model_validator(mode="after")
+    def _apply_profile(self) -> Settings:
+        """Turn on what the chosen profile promises, whatever else was set."""
+        if self.profile == "works-council":
+            self.min_group = max(self.min_group, WORKS_COUNCIL_MIN_GROUP)
+            self.nudges_opt_in = True
+            self.team_level_only = True
+            self.retention_days = min(self.retention_days, WORKS_COUNCIL_RETENTION_DAYS)
+        return self
 
     @property
     def uses_dev_pepper(self) -> bool:

@@ -111,6 +111,10 @@ def settings(database_url: str) -> Settings:
         pepper="test-pepper",
         slack_bot_token="xoxb-test-token",
         slack_signing_secret="test-signing-secret",
+        # A live install: tests of the dry run start from the default themselves.
+        dry_run=False,
+        # Fixtures date from 2025; tests of retention set their own period.
+        retention_days=3650,
     )
 
 

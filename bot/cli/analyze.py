@@ -43,6 +43,7 @@ def analyse(
     workspace_name: str | None = None,
     teams_file: Path | None = None,
     distributed: bool = False,
+    accounts_file: Path | None = None,
 ) -> AnalyzeResult:
     """Run an export through the pipeline with a progress bar; return the result.
 
@@ -61,7 +62,7 @@ def analyse(
         )
         return _analyse(
             pipeline, settings, database, export_path, channels, since, until, workspace_name,
-            teams_file,
+            teams_file, accounts_file,
         )  # fmt: skip
     from bot.distributed.fanout import QueueSink, relaying, wait_for_workers
 
@@ -69,7 +70,7 @@ def analyse(
         sink = QueueSink(database, relay)
         result = _analyse(
             sink, settings, database, export_path, channels, since, until, workspace_name,
-            teams_file,
+            teams_file, accounts_file,
         )  # fmt: skip
     _follow_workers(database, result.workspace_id, "export", sink.queued, wait_for_workers)
     _tally_from_database(database, result)
@@ -136,6 +137,7 @@ def _analyse(  # type: ignore[no-untyped-def]
     until,
     workspace_name,
     teams_file,
+    accounts_file=None,
 ) -> AnalyzeResult:
     from bot.exports.analyze import ExportAnalysis, workspace_for
     from bot.exports.reader import SlackExport
@@ -156,6 +158,8 @@ def _analyse(  # type: ignore[no-untyped-def]
         total = analysis.total_bytes(plan)
         if teams_file is not None:
             _apply_teams(database, workspace_id, teams_file, plan, analysis)
+        if accounts_file is not None:
+            _import_accounts(database, workspace_id, accounts_file, analysis.workspace_name)
         started = datetime.now(UTC)
         with Progress(
             TextColumn("[bold]analysing[/]"),
@@ -178,6 +182,21 @@ def _analyse(  # type: ignore[no-untyped-def]
 
             result = analysis.run(plan, progress=update)
     return result
+
+
+def _import_accounts(database: Database, workspace_id: str, path: Path, name: str) -> None:
+    from bot.accounts.service import import_csv
+    from bot.workspaces.service import ensure_workspace
+
+    with database.session() as session:
+        ensure_workspace(session=session, workspace_id=workspace_id, name=name)
+        result = import_csv(session, workspace_id=workspace_id, path=path)
+    for error in result.errors:
+        stderr.print(f"[yellow]{path}: {error}[/]")
+    stderr.print(
+        f"accounts from {path.name}: {result.created} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
 
 
 def _apply_teams(database: Database, workspace_id: str, path: Path, plan, analysis) -> None:  # type: ignore[no-untyped-def]
@@ -263,6 +282,10 @@ def analyze(
             "--distributed", help="Fan out over `undertone worker` processes (PostgreSQL)."
         ),
     ] = False,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(help="Load customer accounts from this CSV first (see `accounts import`)."),
+    ] = None,
 ) -> int:
     """Classify a Slack export offline and print the culture report for its latest month.
 
@@ -290,6 +313,7 @@ def analyze(
         workspace_name=workspace,
         teams_file=teams,
         distributed=distributed,
+        accounts_file=accounts,
     )
     print_summary(result)
     month = latest_complete_month(result, settings)
@@ -300,6 +324,7 @@ def analyze(
             month=month,
             min_group=settings.min_group,
             zone=settings.zone,
+            team_level_only=settings.team_level_only,
         )
     typer.echo()
     typer.echo(to_text(report))
@@ -336,6 +361,7 @@ def demo(ctx: typer.Context) -> None:
         export_path=SAMPLE / "quillon-export.zip",
         workspace_name="Quillon",
         teams_file=SAMPLE / "teams.yml",
+        accounts_file=SAMPLE / "accounts.csv",
     )
     print_summary(result)
     month = latest_complete_month(result, settings)
@@ -346,6 +372,7 @@ def demo(ctx: typer.Context) -> None:
             month=month,
             min_group=settings.min_group,
             zone=settings.zone,
+            team_level_only=settings.team_level_only,
         )
     typer.echo()
     typer.echo(to_text(report))

@@ -1,3 +1,3 @@
 """Import every command module so its commands register on the app."""
 
-from bot.cli import analyze, backfill, db, model, report, run, worker  # noqa: F401
+from bot.cli import accounts, analyze, backfill, db, governance, model, report, run, worker  # noqa: F401

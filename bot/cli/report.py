@@ -72,9 +72,20 @@ def report(
             month=chosen,
             min_group=settings.min_group,
             zone=settings.zone,
+            team_level_only=settings.team_level_only,
         )
         if team:
             result = only_team(result, team)
+        from bot.governance.service import audit, cli_actor
+
+        audit(
+            session,
+            workspace_id=workspace_id,
+            actor=cli_actor(),
+            action="report.view",
+            target=str(chosen) + (f" {team}" if team else ""),
+            details={"via": "undertone report", "format": fmt.value},
+        )
     if not result.has_data:
         stderr.print(f"no observations in {chosen}; the report is empty")
     chart = trend_png(result) if fmt is Format.html else None

@@ -15,6 +15,12 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.accounts.service import (
+    AccountDirectory,
+    candidate_names,
+    link_accounts,
+    note_candidates,
+)
 from bot.db.engine import Database
 from bot.ingest.normalize import SlackMessage
 from bot.observations.service import MessageRef, record
@@ -49,6 +55,7 @@ class Classified:
     user_id: str
     author_key: str
     prediction: Prediction
+    account_ids: tuple[int, ...] = ()
 
 
 class Policy(Protocol):
@@ -100,6 +107,7 @@ class Pipeline:
         self.classifier = classifier
         self.settings = settings
         self.policies = list(policies)
+        self.accounts = AccountDirectory(database)
 
     def author_key(self, user_id: str) -> str:
         """Return the pseudonymous key of a Slack user."""
@@ -130,6 +138,15 @@ class Pipeline:
         with self._session(session) as reading:
             opted_out = _opted_out(reading, workspace_id, set(keys.values()))
             excluded = _excluded_channels(reading, workspace_id, {m.channel_id for m in messages})
+            matcher = self.accounts.matcher(reading, workspace_id)
+            # A channel named after an account (#halvorsen-rollout) is about that account.
+            channel_accounts = (
+                _channel_accounts(
+                    reading, workspace_id, {m.channel_id for m in messages}, matcher.match
+                )
+                if len(matcher)
+                else {}
+            )
         todo: list[tuple[SlackMessage, str]] = []
         for message in messages:
             if message.channel_id in excluded:
@@ -149,15 +166,28 @@ class Pipeline:
             if todo
             else []
         )
-        classified = [
-            Classified(
-                ref=MessageRef(workspace_id, message.channel_id, message.ts, message.thread_ts),
-                user_id=message.user_id,
-                author_key=keys[message.user_id],
-                prediction=prediction,
+        classified = []
+        candidates: list[tuple[str, set[str]]] = []
+        for (message, text), prediction in zip(todo, predictions, strict=True):
+            # Which listed accounts the message names is read now, while the text is here.
+            accounts: tuple[int, ...] = ()
+            if len(matcher):
+                found = set(matcher.match(message.text))
+                found.update(channel_accounts.get(message.channel_id, ()))
+                accounts = tuple(sorted(found))
+            classified.append(
+                Classified(
+                    ref=MessageRef(workspace_id, message.channel_id, message.ts, message.thread_ts),
+                    user_id=message.user_id,
+                    author_key=keys[message.user_id],
+                    prediction=prediction,
+                    account_ids=accounts,
+                )
             )
-            for (message, _), prediction in zip(todo, predictions, strict=True)
-        ]
+            if prediction.about_customer and prediction.supported and not accounts:
+                names = candidate_names(text)
+                if names:
+                    candidates.append((keys[message.user_id], names))
         with self._session(session) as writing:
             for item in classified:
                 record(
@@ -170,6 +200,16 @@ class Pipeline:
                     lang_supported=item.prediction.supported,
                     model_version=item.prediction.model_version,
                     source=source,
+                )
+                link_accounts(writing, item.ref, item.account_ids)
+            for author, names in candidates:
+                note_candidates(
+                    writing,
+                    workspace_id=workspace_id,
+                    names=names,
+                    author_key=author,
+                    known=matcher,
+                    pepper=self.settings.pepper.get_secret_value(),
                 )
             for policy in self.policies:
                 policy.after_store(session=writing, classified=classified, source=source)
@@ -205,3 +245,17 @@ def _excluded_channels(session: Session, workspace_id: str, channel_ids: set[str
         )
     )
     return set(rows)
+
+
+def _channel_accounts(
+    session: Session,
+    workspace_id: str,
+    channel_ids: set[str],
+    match: Callable[[str], list[int]],
+) -> dict[str, list[int]]:
+    names = session.execute(
+        select(Channel.id, Channel.name).where(
+            Channel.workspace_id == workspace_id, Channel.id.in_(channel_ids)
+        )
+    )
+    return {channel_id: match(name) for channel_id, name in names if name}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.orm import Session
 
 from bot import blocks
 from bot.preferences import service as preferences
@@ -28,8 +29,31 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
     settings = services.settings
     if not words or words[0] == "help":
         return blocks.help_text(is_admin=services.is_admin(user_id))
+    workspace_id = str(command.get("team_id") or "")
     if words[0] == "privacy":
-        return blocks.privacy(min_group=settings.min_group)
+        from bot.governance.transparency import who_sees_what
+
+        with services.database.session() as session:
+            page = who_sees_what(session, settings=settings, workspace_id=workspace_id)
+        return blocks.privacy(
+            min_group=settings.min_group, retention_days=settings.retention_days, page=page
+        )
+    if words[0] == "admin":
+        if not services.is_admin(user_id):
+            return blocks.simple("`/undertone admin` is for Undertone admins.")
+        from bot.governance.commands import admin_command
+
+        raw = str(command.get("text") or "").strip().split(maxsplit=1)
+        with services.database.session() as session:
+            reply = admin_command(
+                session,
+                workspace_id=workspace_id,
+                actor=user_id,
+                text=raw[1] if len(raw) > 1 else "",
+                settings=settings,
+            )
+        services.controls_changed(workspace_id)
+        return blocks.simple(reply)
     if words[0] == "nudges" and len(words) == 2 and words[1] in ("on", "off"):
         with services.database.session() as session:
             preferences.set_nudges(
@@ -50,9 +74,24 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
         with services.database.session() as session:
             reply = team_command(
                 session,
-                workspace_id=str(command.get("team_id") or ""),
+                workspace_id=workspace_id,
                 text=raw[1] if len(raw) > 1 else "",
             )
+            _audit_command(session, workspace_id, user_id, "teams", raw)
+        return blocks.simple(reply)
+    if words[0] in ("account", "accounts"):
+        if not services.is_admin(user_id):
+            return blocks.simple("Account settings are for Undertone admins.")
+        from bot.accounts.commands import account_command
+
+        raw = str(command.get("text") or "").strip().split(maxsplit=1)
+        with services.database.session() as session:
+            reply = account_command(
+                session,
+                workspace_id=workspace_id,
+                text=raw[1] if len(raw) > 1 else "",
+            )
+            _audit_command(session, workspace_id, user_id, "accounts", raw)
         return blocks.simple(reply)
     if words[0] == "status":
         if not services.is_admin(user_id):
@@ -61,3 +100,22 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
 
         return blocks.simple("\n".join(status_lines(services)))
     return blocks.help_text(is_admin=services.is_admin(user_id))
+
+
+def _audit_command(
+    session: Session, workspace_id: str, user_id: str, area: str, raw: list[str]
+) -> None:
+    """Record an admin's settings command (read-only `list` is not a change)."""
+    rest = raw[1] if len(raw) > 1 else ""
+    verb = rest.split(maxsplit=1)[0].lower() if rest else "list"
+    if verb == "list":
+        return
+    from bot.governance.service import audit
+
+    audit(
+        session,
+        workspace_id=workspace_id,
+        actor=user_id,
+        action=f"{area}.{verb}",
+        details={"command": rest[:200]},
+    )

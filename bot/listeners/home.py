@@ -35,11 +35,27 @@ def register(app: App, services: Services) -> None:
 
 def publish_home(services: Services, *, user_id: str, workspace_id: str) -> None:
     """Build and publish one person's Home tab."""
+    from bot.governance.service import audit, audit_entries
+    from bot.governance.transparency import who_sees_what
     from bot.status import headline_figures
 
+    settings = services.settings
     with services.database.session() as session:
         prefs = preferences.get(
-            session=session, workspace_id=workspace_id, author_key=services.author_key(user_id)
+            session=session,
+            workspace_id=workspace_id,
+            author_key=services.author_key(user_id),
+            nudges_default=not settings.nudges_opt_in,
+        )
+        page = who_sees_what(session, settings=settings, workspace_id=workspace_id)
+        recent = (
+            [
+                f"{e.at:%Y-%m-%d %H:%M} · {_who(e.actor)} · {e.action}"
+                + (f" · {e.target}" if e.target else "")
+                for e in audit_entries(session, workspace_id=workspace_id)[-10:]
+            ]
+            if services.is_admin(user_id)
+            else []
         )
         privileged = services.is_admin(user_id) or services.is_leader(user_id)
         headline = (
@@ -55,13 +71,27 @@ def publish_home(services: Services, *, user_id: str, workspace_id: str) -> None
             if privileged
             else []
         )
+        if headline:
+            audit(
+                session,
+                workspace_id=workspace_id,
+                actor=user_id,
+                action="report.view",
+                target="app-home figures",
+            )
     view = blocks.home(
         nudges_enabled=prefs.nudges_enabled,
         min_group=services.settings.min_group,
         headline=headline,
         channels=channels,
+        who_sees_what=page,
+        audit=recent,
     )
     try:
         services.client.views_publish(user_id=user_id, view=view)
     except Exception:  # noqa: BLE001 - a failed refresh is retried when the tab opens again
         log.warning("could not publish the Home tab")
+
+
+def _who(actor: str) -> str:
+    return f"<@{actor}>" if actor[:1] in ("U", "W") else actor

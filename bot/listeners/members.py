@@ -39,3 +39,23 @@ def register(app: App, services: Services) -> None:
                 channel_id=str(channel.get("id") or ""),
                 name=str(channel.get("name") or ""),
             )
+
+    def erase_if_gone(body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event.get("user") or {}
+        if not isinstance(user, dict) or not user.get("deleted") or not user.get("id"):
+            return
+        from bot.governance.retention import erase_person
+
+        user_id = str(user["id"])
+        with services.database.session() as session:
+            erase_person(
+                session,
+                workspace_id=str(body.get("team_id") or user.get("team_id") or ""),
+                user_id=user_id,
+                author_key=services.author_key(user_id),
+                actor="slack",
+                reason=f"{event.get('type')}: the account was deactivated",
+            )
+
+    app.event("user_change")(erase_if_gone)
+    app.event("team_join")(erase_if_gone)

@@ -20,6 +20,10 @@ def register(app: App, services: Services) -> None:
 
     @app.event("message")
     def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        deleting = event.get("subtype") == "message_deleted"  # forgetting never pauses
+        if not deleting and services.classification_paused(str(body.get("team_id") or "")):
+            log.debug("message %s: not read, an admin paused Undertone", event.get("ts"))
+            return
         with services.database.session() as session:
             accepted = accept_event(
                 session=session,

@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import blocks
 from bot.errors import InputError
+from bot.governance.service import audit
 from bot.reports.month import Month
 from bot.reports.render import to_blocks
 from bot.reports.report import build_report, only_team
@@ -98,6 +99,15 @@ def register(app: App, services: Services) -> None:
                     month=month,
                     min_group=settings.min_group,
                     zone=settings.zone,
+                    team_level_only=settings.team_level_only,
+                )
+                audit(
+                    session,
+                    workspace_id=workspace_id,
+                    actor=user_id,
+                    action="report.view",
+                    target=f"{month}" + (f" {scope}" if scope else ""),
+                    details={"via": "/culture-report"},
                 )
             if scope:
                 report = only_team(report, scope)

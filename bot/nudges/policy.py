@@ -62,7 +62,10 @@ class NudgePolicy:
                 continue
             ref = item.ref
             prefs = preferences.get(
-                session=session, workspace_id=ref.workspace_id, author_key=item.author_key
+                session=session,
+                workspace_id=ref.workspace_id,
+                author_key=item.author_key,
+                nudges_default=not self.settings.nudges_opt_in,
             )
             if not prefs.nudges_enabled or self._recently_nudged(session, item):
                 continue

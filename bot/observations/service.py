@@ -75,6 +75,9 @@ def record(
 
 def forget_message(*, session: Session, ref: MessageRef) -> int:
     """Delete the observation of a deleted message; return how many rows went."""
+    from bot.accounts.service import forget_links
+
+    forget_links(session, ref)
     result = session.execute(
         delete(Observation).where(
             Observation.workspace_id == ref.workspace_id,

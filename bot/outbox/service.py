@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
 from bot.db.statements import insert_if_absent
+from bot.governance.service import Controls, controls, take_send_slot
 from bot.outbox.models import OutboxMessage
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ class OutboxSender:
         batch: int = 20,
         hooks: list[ResultHook] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        settings: Settings | None = None,
     ) -> None:
         self.database = database
         self.client = client
@@ -127,7 +130,8 @@ class OutboxSender:
         self.batch = batch
         self.hooks = hooks or []
         self.clock = clock
-        self.paused: Callable[[], bool] = lambda: False
+        # Without settings (tests of the sending itself) nothing is held back or capped.
+        self.settings = settings
         self._wake = threading.Event()
 
     def wake(self) -> None:
@@ -138,7 +142,7 @@ class OutboxSender:
         """Send until `stop` is set; finish the row in hand first."""
         while not stop.is_set():
             try:
-                sent = 0 if self.paused() else self.send_due()
+                sent = self.send_due()
             except Exception:
                 log.exception("outbox: sending failed; retrying shortly")
                 sent = 0
@@ -157,7 +161,12 @@ class OutboxSender:
         now = self.clock()
         with self.database.session() as session:
             due = session.execute(
-                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.status,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.workspace_id,
+                )
                 .where(
                     or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
                     OutboxMessage.next_attempt_at <= now,
@@ -166,7 +175,22 @@ class OutboxSender:
                 .limit(self.batch)
             ).all()
             claimed = []
-            for row_id, status, next_at in due:
+            states: dict[str | None, Controls] = {}
+            for row_id, status, next_at, workspace_id in due:
+                if self.settings is not None:
+                    if workspace_id not in states:
+                        states[workspace_id] = controls(session, workspace_id, self.settings)
+                    state = states[workspace_id]
+                    if state.paused:
+                        continue  # stays pending: sent after `/undertone admin resume`
+                    if state.dry_run:
+                        # Shadow mode: kept (without sending) so admins can judge the noise.
+                        session.execute(
+                            update(OutboxMessage)
+                            .where(OutboxMessage.id == row_id, OutboxMessage.status == status)
+                            .values(status="dry_run")
+                        )
+                        continue
                 # Conditional update: only one sender wins a row, whatever the backend.
                 result = session.execute(
                     update(OutboxMessage)
@@ -191,6 +215,15 @@ class OutboxSender:
             assert row is not None
             method, payload, attempts = row.method, dict(row.payload), row.attempts
             dedupe_key = row.dedupe_key
+            capped = (
+                self._over_cap(session, row.workspace_id, method, payload)
+                if attempts == 1
+                else None
+            )
+        if capped:
+            outcome = Outcome(row_id, method, dedupe_key, "capped", capped)
+            self._finish(outcome, 0.0)
+            return outcome
         status, error, delay = "sent", None, 0.0
         try:
             self._call(method, payload)
@@ -238,6 +271,20 @@ class OutboxSender:
             for hook in self.hooks:
                 hook(session, outcome)
 
+    def _over_cap(
+        self, session: Session, workspace_id: str | None, method: str, payload: dict[str, Any]
+    ) -> str | None:
+        if self.settings is None or workspace_id is None:
+            return None
+        return take_send_slot(
+            session,
+            workspace_id=workspace_id,
+            day=self.clock().astimezone(self.settings.zone).date(),
+            recipient=recipient(method, payload),
+            daily_cap=self.settings.daily_cap,
+            user_daily_cap=self.settings.user_daily_cap,
+        )
+
     def _call(self, method: str, payload: dict[str, Any]) -> None:
         if method == "files_upload_v2":
             content = base64.b64decode(payload.pop("content_b64"))
@@ -249,6 +296,14 @@ class OutboxSender:
             self.client.files_upload_v2(content=content, channel=channel, **payload)
         else:
             self.client.api_call(method, json=payload)
+
+
+def recipient(method: str, payload: dict[str, Any]) -> str | None:
+    """Return the person a message is for (an ephemeral's user, a DM's user), if any."""
+    if method == "chat.postEphemeral":
+        return str(payload.get("user") or "") or None
+    channel = str(payload.get("channel") or "")
+    return channel if channel[:1] in ("U", "W") else None
 
 
 def _retry_after(headers: Any) -> float:

@@ -11,7 +11,9 @@ from bot.db.statements import dialect_insert
 from bot.preferences.models import UserPreference
 
 
-def get(*, session: Session, workspace_id: str, author_key: str) -> UserPreference:
+def get(
+    *, session: Session, workspace_id: str, author_key: str, nudges_default: bool = True
+) -> UserPreference:
     """Return a person's preferences (the defaults when they never chose)."""
     found = session.scalar(
         select(UserPreference).where(
@@ -19,7 +21,10 @@ def get(*, session: Session, workspace_id: str, author_key: str) -> UserPreferen
         )
     )
     return found or UserPreference(
-        workspace_id=workspace_id, author_key=author_key, nudges_enabled=True, opted_out=False
+        workspace_id=workspace_id,
+        author_key=author_key,
+        nudges_enabled=nudges_default,
+        opted_out=False,
     )
 
 

@@ -96,6 +96,37 @@ def _facts(report: MonthlyReport) -> list[str]:
     return facts
 
 
+def account_sections(report: MonthlyReport) -> list[tuple[str, list[str]]]:
+    """Return the account sections: a title and one line per account."""
+    if not report.accounts:
+        return []
+    drawing = [
+        f"{row.name}: {pct(row.contempt_rate)} contempt in {row.cell.about_customers:,} "
+        f"messages about it ({points(row.change)} since last month); "
+        f"{row.trend_text()}"
+        + (f"; talked about most in {', '.join(row.teams_talking)}" if row.teams_talking else "")
+        + f". Suggested: {row.action}"
+        for row in report.accounts_drawing_contempt()
+    ] or ["No account draws notable contempt this month."]
+    sections = [("Accounts drawing the most contempt", drawing)]
+    turning = [
+        f"{row.name}: last month {pct(row.previous_frustration_share)} of messages about it were "
+        f"frustration; contempt is now {pct(row.contempt_rate)} ({points(row.change)}). "
+        f"Suggested: {row.action}"
+        for row in report.accounts_turning()
+    ]
+    if turning:
+        sections.append(("Early warning: frustration turning into contempt", turning))
+    better = [
+        f"{row.name}: contempt is down to {pct(row.contempt_rate)}; {row.trend_text()}. "
+        f"Suggested: {row.action}"
+        for row in report.accounts_recovering()
+    ]
+    if better:
+        sections.append(("Accounts where things got better", better))
+    return sections
+
+
 def _footer(report: MonthlyReport) -> str:
     return (
         f"Every number covers at least {report.min_group} people; smaller groups show as "
@@ -124,6 +155,8 @@ def to_text(report: MonthlyReport) -> str:
             lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
             if number == 0:
                 lines.append("  ".join("-" * w for w in widths))
+    for title, items in account_sections(report):
+        lines += ["", f"{title}:"] + [f"- {item}" for item in items]
     lines += ["", "What to do with this:"] + [f"- {tip}" for tip in report.advice()]
     lines += ["", _footer(report)]
     return "\n".join(lines) + "\n"
@@ -148,6 +181,8 @@ def to_markdown(report: MonthlyReport) -> str:
         for row in rows:
             cells = [c.replace("|", "\\|") for c in _cells(row)]
             lines.append("| " + " | ".join(cells) + " |")
+    for title, items in account_sections(report):
+        lines += ["", f"## {title}", ""] + [f"- {item}" for item in items]
     lines += ["", "## What to do with this", ""] + [f"- {tip}" for tip in report.advice()]
     lines += ["", f"_{_footer(report)}_", ""]
     return "\n".join(lines)
@@ -214,6 +249,12 @@ def to_html(report: MonthlyReport, chart_png: bytes | None = None) -> str:
         if rows
     )
     tips = "".join(f"<li>{html.escape(t)}</li>" for t in report.advice())
+    accounts = "".join(
+        f"<h2>{html.escape(title)}</h2><ul class='accounts'>"
+        + "".join(f"<li>{html.escape(item)}</li>" for item in items)
+        + "</ul>"
+        for title, items in account_sections(report)
+    )
     title = f"Culture report: {report.month.label()}"
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -222,7 +263,7 @@ def to_html(report: MonthlyReport, chart_png: bytes | None = None) -> str:
         f"<style>{_CSS}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p class='org'>{html.escape(report.workspace_name)}</p>"
         f"<p class='headline'>{html.escape(headline(report))}</p>"
-        f"<ul class='facts'>{facts}</ul>{chart}{tables}"
+        f"<ul class='facts'>{facts}</ul>{chart}{tables}{accounts}"
         f"<h2>What to do with this</h2><ul>{tips}</ul>"
         f"<footer>{html.escape(_footer(report))} "
         f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC.</footer>"
@@ -269,6 +310,16 @@ def to_blocks(report: MonthlyReport) -> dict[str, Any]:
                 "text": {
                     "type": "mrkdwn",
                     "text": "```" + "\n".join([header, *lines])[:2900] + "```",
+                },
+            }
+        )
+    for title, items in account_sections(report):
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": (f"*{title}*\n" + "\n".join(f"• {i}" for i in items))[:2900],
                 },
             }
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,6 +22,9 @@ from bot.reports.suppression import Suppressible, apply_minimum, protect_by_subt
 from bot.teams.models import Team
 from bot.workspaces.models import Channel, Workspace
 from classifiers.labels import LABELS
+
+if TYPE_CHECKING:
+    from bot.accounts.report import AccountRow
 
 TREND_MONTHS = 12
 # A team "improved" when its contempt rate fell by at least this much (absolute).
@@ -109,6 +112,25 @@ class MonthlyReport:
     trend: list[TrendPoint]
     unsupported_share: float | None
     generated_at: datetime
+    accounts: list[AccountRow] = field(default_factory=list)
+
+    def accounts_drawing_contempt(self) -> list[AccountRow]:
+        """Return the accounts drawing the most contempt (only those shown)."""
+        from bot.accounts.report import drawing_contempt
+
+        return drawing_contempt(self.accounts)
+
+    def accounts_recovering(self) -> list[AccountRow]:
+        """Return accounts whose contempt fell to half its recent peak or less."""
+        from bot.accounts.report import recovering
+
+        return recovering(self.accounts)
+
+    def accounts_turning(self) -> list[AccountRow]:
+        """Return accounts where frustration is turning into contempt."""
+        from bot.accounts.report import turning_to_contempt
+
+        return turning_to_contempt(self.accounts)
 
     @property
     def has_data(self) -> bool:
@@ -145,6 +167,9 @@ class MonthlyReport:
                 f"{better[0].name} improved most. Ask what helped and share it with the "
                 "other teams."
             )
+        drawing = self.accounts_drawing_contempt()
+        if drawing:
+            tips.append(drawing[0].action)
         overall = self.overall
         if overall.cell.constructive_share is not None and not overall.suppressed:
             tips.append(
@@ -177,6 +202,10 @@ class MonthlyReport:
                 }
                 for p in self.trend
             ],
+            "accounts": [a.as_json() for a in self.accounts],
+            "accounts_drawing_contempt": [a.name for a in self.accounts_drawing_contempt()],
+            "accounts_turning_to_contempt": [a.name for a in self.accounts_turning()],
+            "accounts_recovering": [a.name for a in self.accounts_recovering()],
             "improved_most": [t.name for t in self.improved()],
             "advice": self.advice(),
         }
@@ -272,8 +301,12 @@ def build_report(
     min_group: int,
     zone: ZoneInfo,
     now: datetime | None = None,
+    team_level_only: bool = False,
 ) -> MonthlyReport:
-    """Compute the report for one month, with every withheld number withheld."""
+    """Compute the report for one month, with every withheld number withheld.
+
+    `team_level_only` (the works-council profile) leaves single channels out entirely.
+    """
     now = now or datetime.now(UTC)
     if month.start(zone) > now:
         raise InputError(f"{month} has not started yet")
@@ -324,6 +357,16 @@ def build_report(
             )
         )
 
+    from bot.accounts.report import account_rows
+
+    accounts = account_rows(
+        session,
+        workspace_id=workspace_id,
+        month=month,
+        zone=zone,
+        min_group=min_group,
+        team_names=names.teams,
+    )
     cell = overall.cell
     total = cell.scored + cell.unsupported
     return MonthlyReport(
@@ -333,10 +376,11 @@ def build_report(
         min_group=min_group,
         overall=overall,
         teams=teams,
-        channels=channels,
+        channels=[] if team_level_only else channels,
         trend=trend,
         unsupported_share=(cell.unsupported / total) if total and not overall.suppressed else None,
         generated_at=now,
+        accounts=accounts,
     )
 
 

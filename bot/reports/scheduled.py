@@ -94,6 +94,7 @@ def queue_monthly_report(
             min_group=settings.min_group,
             zone=zone,
             now=now,
+            team_level_only=settings.team_level_only,
         )
         message = to_blocks(report)
         chart = trend_png(report)

@@ -1,0 +1,1 @@
+"""Customer accounts: finding the ones a Slack message mentions."""

@@ -1,0 +1,178 @@
+"""`undertone audit`, `undertone outbox --dry-run` and `undertone forget`."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from bot.cli.main import app, console, runtime
+from bot.errors import InputError
+
+WorkspaceOption = Annotated[
+    str | None, typer.Option(help="Workspace id, when the database holds several.")
+]
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option(help="Only entries from this day (YYYY-MM-DD).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Print the audit log: every admin action and report view, who and when."""
+    from bot.governance.service import audit_entries
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        except ValueError:
+            raise InputError(f"--since {since!r} is not a date; write it as YYYY-MM-DD") from None
+    rt = runtime(ctx)
+    rt.database.check()
+    table = Table("when (UTC)", "who", "what", "on", "details", title="Undertone audit log")
+    with rt.database.session() as session:
+        entries = audit_entries(session, workspace_id=workspace, since=start)
+        for entry in entries:
+            table.add_row(
+                f"{entry.at:%Y-%m-%d %H:%M:%S}",
+                entry.actor,
+                entry.action,
+                entry.target or "",
+                ", ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))[:120],
+            )
+    console.print(table if entries else "The audit log is empty.")
+
+
+def _anonymise(value: Any) -> Any:
+    """Replace people and channels in a queued message with placeholders."""
+    if isinstance(value, str):
+        value = re.sub(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>", "@someone", value)
+        value = re.sub(r"<#[CG][A-Z0-9]+(?:\|[^>]*)?>", "#a-channel", value)
+        value = re.sub(r"https?://\S+", "<link>", value)
+        return re.sub(r"\b[UWCG][A-Z0-9]{8,}\b", "…", value)
+    if isinstance(value, dict):
+        return {k: _anonymise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_anonymise(v) for v in value]
+    return value
+
+
+def _wording(payload: dict[str, Any]) -> str:
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+                texts.append(node["text"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(payload.get("blocks") or [])
+    return " ".join(texts) or str(payload.get("text") or "")
+
+
+def kind_of(dedupe_key: str | None) -> str:
+    """Return what a queued message is, from its dedupe key."""
+    prefix = (dedupe_key or "").split(":", 1)[0]
+    return {"nudge": "nudge", "alert": "alert", "report": "report", "notice": "channel notice"}.get(
+        prefix, "other"
+    )
+
+
+@app.command()
+def outbox(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="What the dry run held back instead of sending.")
+    ] = False,
+    days: Annotated[int, typer.Option(min=1, max=365, help="How far back to look.")] = 7,
+    samples: Annotated[int, typer.Option(min=0, max=20, help="Examples of wording per kind.")] = 2,
+) -> None:
+    """Show what Undertone sent, or (with --dry-run) would have sent: counts and wording.
+
+    Samples show the wording of Undertone's own messages with people, channels and links
+    replaced; they never contain an employee's message text.
+    """
+    from sqlalchemy import select
+
+    from bot.outbox.models import OutboxMessage
+
+    rt = runtime(ctx)
+    rt.database.check()
+    since = datetime.now(UTC) - timedelta(days=days)
+    statuses = ("dry_run",) if dry_run else ("sent", "pending", "sending", "capped", "dropped")
+    with rt.database.session() as session:
+        rows = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.created_at >= since, OutboxMessage.status.in_(statuses))
+                .order_by(OutboxMessage.created_at)
+            )
+        )
+        counts: Counter[tuple[str, str]] = Counter()
+        examples: dict[str, list[str]] = {}
+        for row in rows:
+            kind = kind_of(row.dedupe_key)
+            counts[(kind, row.status)] += 1
+            wording = _wording(_anonymise(dict(row.payload)))
+            shown = examples.setdefault(kind, [])
+            if wording and len(shown) < samples and wording not in shown:
+                shown.append(wording)
+    title = (
+        f"Held back by the dry run, last {days} day(s)"
+        if dry_run
+        else f"Outgoing messages, last {days} day(s)"
+    )
+    table = Table("kind", "status", "messages", title=title)
+    for (kind, status), count in sorted(counts.items()):
+        table.add_row(kind, status, str(count))
+    console.print(table if counts else f"{title}: none.")
+    for kind, texts in sorted(examples.items()):
+        console.print(f"\n[bold]{kind}[/], for example:")
+        for text in texts:
+            console.print(f"  “{text[:400]}”")
+
+
+@app.command()
+def forget(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", help="The person's Slack user id (U…).")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Erase everything Undertone holds about one person (and record that it did)."""
+    from bot.governance.retention import erase_person
+    from bot.governance.service import cli_actor
+    from bot.privacy import author_key
+    from bot.workspaces.service import pick_workspace
+
+    if not _SLACK_USER.match(user):
+        raise InputError(f"{user!r} is not a Slack user id (it looks like U0123ABCD)")
+    rt = runtime(ctx)
+    rt.database.check()
+    with rt.database.session() as session:
+        workspace_id = pick_workspace(session, workspace)
+        erased = erase_person(
+            session,
+            workspace_id=workspace_id,
+            user_id=user,
+            author_key=author_key(user, pepper=rt.settings.pepper),
+            actor=cli_actor(),
+            reason="undertone forget",
+        )
+    console.print(
+        f"Erased {user}: {erased.observations} observation(s), {erased.preferences} "
+        f"preference(s), {erased.nudges} nudge(s), {erased.feedback} feedback, "
+        f"{erased.pending} queued message(s)."
+    )

@@ -1,0 +1,1 @@
+"""Governance: dry run, the kill switch, caps, the audit log, retention and erasure."""
