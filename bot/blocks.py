@@ -249,6 +249,7 @@ def home(
     channels: Sequence[str] = (),
     who_sees_what: Sequence[str] = (),
     audit: Sequence[str] = (),
+    held: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Return the App Home view: the reader's settings, who sees what, and for leaders and
     admins this month's figures (admins also the latest audit entries)."""
@@ -281,6 +282,14 @@ def home(
             blocks.append(_mrkdwn("*This month so far*\n" + "\n".join(headline)))
         if channels:
             blocks.append(_mrkdwn("*Monitored channels:* " + ", ".join(channels)))
+    if held:
+        blocks += [
+            {"type": "divider"},
+            _mrkdwn(
+                "*Dry run: held back in the last 7 days* (nothing was sent; "
+                "`undertone outbox --dry-run` has more)\n" + "\n".join(held)[:2800]
+            ),
+        ]
     if who_sees_what:
         blocks += [{"type": "divider"}, _mrkdwn("\n".join(who_sees_what)[:2900])]
     if audit:

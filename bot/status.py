@@ -45,10 +45,21 @@ def status_lines(services: Services) -> list[str]:
     with services.database.session() as session:
         outbox = pending_count(session)
     waited = f", oldest waiting {figures.oldest_seconds:.0f}s" if figures.pending else ""
-    lines = [
-        "*Undertone status*",
-        f"• Classification queue: {figures.pending} message(s){waited}",
-    ]
+    lines = ["*Undertone status*"]
+    if services.workspace_id:
+        from bot.governance.service import controls
+
+        with services.database.session() as session:
+            state = controls(session, services.workspace_id, services.settings)
+        mode = (
+            "dry run (nothing is sent; `/undertone admin live` ends it)"
+            if state.dry_run
+            else "live"
+        )
+        if state.paused:
+            mode += ", paused" + (" (not reading messages)" if state.classification_paused else "")
+        lines.append(f"• Mode: {mode}")
+    lines.append(f"• Classification queue: {figures.pending} message(s){waited}")
     if services.pipeline is None:
         broker = (
             f"{figures.broker_depth} task(s) waiting"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -52,45 +51,6 @@ def audit(
     console.print(table if entries else "The audit log is empty.")
 
 
-def _anonymise(value: Any) -> Any:
-    """Replace people and channels in a queued message with placeholders."""
-    if isinstance(value, str):
-        value = re.sub(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>", "@someone", value)
-        value = re.sub(r"<#[CG][A-Z0-9]+(?:\|[^>]*)?>", "#a-channel", value)
-        value = re.sub(r"https?://\S+", "<link>", value)
-        return re.sub(r"\b[UWCG][A-Z0-9]{8,}\b", "…", value)
-    if isinstance(value, dict):
-        return {k: _anonymise(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_anonymise(v) for v in value]
-    return value
-
-
-def _wording(payload: dict[str, Any]) -> str:
-    texts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-                texts.append(node["text"])
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(payload.get("blocks") or [])
-    return " ".join(texts) or str(payload.get("text") or "")
-
-
-def kind_of(dedupe_key: str | None) -> str:
-    """Return what a queued message is, from its dedupe key."""
-    prefix = (dedupe_key or "").split(":", 1)[0]
-    return {"nudge": "nudge", "alert": "alert", "report": "report", "notice": "channel notice"}.get(
-        prefix, "other"
-    )
-
-
 @app.command()
 def outbox(
     ctx: typer.Context,
@@ -105,31 +65,15 @@ def outbox(
     Samples show the wording of Undertone's own messages with people, channels and links
     replaced; they never contain an employee's message text.
     """
-    from sqlalchemy import select
-
-    from bot.outbox.models import OutboxMessage
+    from bot.governance.held import HELD, OUTGOING, summarise
 
     rt = runtime(ctx)
     rt.database.check()
-    since = datetime.now(UTC) - timedelta(days=days)
-    statuses = ("dry_run",) if dry_run else ("sent", "pending", "sending", "capped", "dropped")
     with rt.database.session() as session:
-        rows = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.created_at >= since, OutboxMessage.status.in_(statuses))
-                .order_by(OutboxMessage.created_at)
-            )
+        summary = summarise(
+            session, statuses=HELD if dry_run else OUTGOING, days=days, samples=samples
         )
-        counts: Counter[tuple[str, str]] = Counter()
-        examples: dict[str, list[str]] = {}
-        for row in rows:
-            kind = kind_of(row.dedupe_key)
-            counts[(kind, row.status)] += 1
-            wording = _wording(_anonymise(dict(row.payload)))
-            shown = examples.setdefault(kind, [])
-            if wording and len(shown) < samples and wording not in shown:
-                shown.append(wording)
+    counts, examples = summary.counts, summary.examples
     title = (
         f"Held back by the dry run, last {days} day(s)"
         if dry_run

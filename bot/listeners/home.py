@@ -48,6 +48,17 @@ def publish_home(services: Services, *, user_id: str, workspace_id: str) -> None
             nudges_default=not settings.nudges_opt_in,
         )
         page = who_sees_what(session, settings=settings, workspace_id=workspace_id)
+        held = []
+        if services.is_admin(user_id):
+            from bot.governance.held import HELD, summarise
+
+            summary = summarise(
+                session, statuses=HELD, days=7, samples=1, workspace_id=workspace_id
+            )
+            if summary.total:
+                held = [
+                    f"{count} {kind}(s)" for kind, count in sorted(summary.per_kind().items())
+                ] + [f"_{kind}:_ “{texts[0][:300]}”" for kind, texts in summary.examples.items()]
         recent = (
             [
                 f"{e.at:%Y-%m-%d %H:%M} · {_who(e.actor)} · {e.action}"
@@ -86,6 +97,7 @@ def publish_home(services: Services, *, user_id: str, workspace_id: str) -> None
         channels=channels,
         who_sees_what=page,
         audit=recent,
+        held=held,
     )
     try:
         services.client.views_publish(user_id=user_id, view=view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -394,3 +395,25 @@ def test_pause_all_stops_reading_messages_but_deletions_still_count(
         assert app.message("acme renewal call moved", ts="1767000000.000003") == 200
         app.settle()
         assert _count(database, Observation) == 1
+
+
+def test_admins_see_what_the_dry_run_held_back_without_anyones_text(
+    fresh: LiveApp, fake: FakeSlack, database: Database, tmp_path: Path, settings: Settings
+) -> None:
+    assert fresh.message(CONTEMPT, ts="1767000000.000001", user="U0AUTHOR1") == 200
+    wait_until(lambda: _count(database, OutboxMessage, OutboxMessage.status == "dry_run") == 1)
+    from bot.listeners.home import publish_home
+
+    publish_home(fresh.undertone.services, user_id=ADMIN, workspace_id=TEAM)
+    [home] = fake.wait_for("views.publish")
+    shown = json.dumps(home.params["view"])
+    assert "Dry run: held back" in shown and "1 nudge(s)" in shown
+    assert "idiots" not in shown and "U0AUTHOR1" not in shown
+    env = {"DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    cli = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "outbox", "--dry-run"],
+        env=env, capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    assert "nudge" in cli.stdout and "dry_run" in cli.stdout and "for example" in cli.stdout
+    assert "idiots" not in cli.stdout and "U0AUTHOR1" not in cli.stdout
