@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
@@ -64,6 +65,11 @@ class BatchHandler:
             chunk = unique[start : start + self.batch_size]
             try:
                 self._process(chunk)
+            except (OperationalError, InterfaceError):
+                # The database, not a message, failed (a restart, a lost connection): count
+                # nothing against the messages; the relay publishes them again.
+                log.warning("worker: the database failed mid-batch; the batch will be retried")
+                raise
             except Exception as exc:  # noqa: BLE001 - find the message that breaks it
                 if len(chunk) == 1:
                     self._failed(chunk[0], exc)
@@ -72,6 +78,8 @@ class BatchHandler:
                 for row_id in chunk:
                     try:
                         self._process([row_id])
+                    except (OperationalError, InterfaceError):
+                        raise
                     except Exception as one:  # noqa: BLE001
                         self._failed(row_id, one)
 
