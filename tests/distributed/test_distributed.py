@@ -304,3 +304,40 @@ def test_analyze_distributed_fans_out_and_stores_what_a_local_run_stores(
     )
     assert again.files_already_done == 17
     assert _count(database, Observation) == 50
+
+
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def test_rabbitmq_works_as_the_broker_too(
+    distributed: Settings, database: Database, workers: Workers
+) -> None:
+    import os
+
+    from kombu import Connection
+
+    try:
+        with Connection(RABBITMQ_URL, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+            channel = connection.default_channel
+            channel.queue_declare(queue="undertone.classify", durable=True, auto_delete=False)
+            channel.queue_purge("undertone.classify")
+    except Exception as exc:  # noqa: BLE001 - any connection failure means no RabbitMQ here
+        if os.environ.get("CI"):
+            pytest.fail(f"RabbitMQ at {RABBITMQ_URL} is required in CI but unreachable: {exc}")
+        pytest.skip(f"RabbitMQ unreachable: {exc}")
+    rabbit = distributed.model_copy(update={"broker_url": SecretStr(RABBITMQ_URL)})
+    publisher = Publisher(make_celery(rabbit))
+    assert publisher.depth() == 0
+    relay = Relay(database=database, publish=publisher.publish, batch_size=8)
+    for n in range(20):
+        _accept(database, _event(f"1767000600.{n:06d}", NEUTRAL))
+    assert relay.step() == 20
+    assert publisher.depth() == 3  # 20 ids in batches of 8, waiting for a worker
+    workers.start(UNDERTONE_BROKER_URL=RABBITMQ_URL)
+    wait_for(
+        lambda: _count(database, Observation) == 20 and not _count(database, PendingMessage),
+        timeout=60,
+        what="a worker on RabbitMQ to classify everything",
+    )
+    wait_for(lambda: publisher.depth() == 0, timeout=10, what="the queue to empty")
