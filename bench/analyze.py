@@ -123,7 +123,7 @@ def main() -> None:
             pipeline=Pipeline(database=database, classifier=classifier, settings=settings),
             database=database,
             workspace_id="T0BENCH",
-            batch_size=64,
+            batch_size=512,  # as `undertone analyze` does
         )
         plan = analysis.plan()
         marks = {len(texts) * q // 4 for q in (1, 2, 3)}

@@ -77,7 +77,7 @@ def backfill_channel(
     channel_id: str,
     days: int,
     bot_user_id: str | None = None,
-    batch_size: int = 64,
+    batch_size: int = 256,
     progress: Callable[[int], None] = lambda _: None,
 ) -> BackfillResult:
     """Classify and store the last `days` days of one channel."""

@@ -150,7 +150,8 @@ def _analyse(  # type: ignore[no-untyped-def]
             database=database,
             workspace_id=workspace_id,
             workspace_name=workspace_name or export_path.stem,
-            batch_size=max(settings.batch_size, 64),
+            # Big calls let the classifier sort by length and pad little (2-3x faster).
+            batch_size=max(settings.batch_size, 512),
         )
         plan = analysis.plan(channels=channels, since=since, until=until)
         if channels and not plan:
