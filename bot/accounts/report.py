@@ -289,6 +289,11 @@ def max_rate(row: AccountRow) -> float:
     return max((r for _, r in row.trend if r is not None), default=0.0)
 
 
+def possessive(name: str) -> str:
+    """Return "Acme's", or "Kinsale Networks'" for a name ending in s."""
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
 def suggested_action(row: AccountRow) -> str:
     """Return one short, concrete thing leaders can do about this account."""
     owner = f"{row.owner_team}, who own the account," if row.owner_team else "the account owner"
@@ -315,8 +320,8 @@ def suggested_action(row: AccountRow) -> str:
         )
     if frustration >= FRUSTRATED_SHARE or rate >= NOTABLE_RATE:
         return (
-            f"Offer {row.name}'s team training on what keeps going wrong, and hear out the "
-            "people who work with them before the mood spreads to other customers."
+            f"Offer {possessive(row.name)} team training on what keeps going wrong, and hear "
+            "out the people who work with them before the mood spreads to other customers."
         )
     return f"Nothing to act on for {row.name}; keep an eye on the trend."
 

@@ -317,3 +317,10 @@ def test_names_seen_often_are_suggested_never_added(teams: Database, settings: S
     with teams.session() as session:
         assert suggestions(session, workspace_id="T1") == []
     assert _count(teams, AccountCandidate) >= 1
+
+
+def test_suggested_actions_read_well_for_names_ending_in_s() -> None:
+    from bot.accounts.report import possessive
+
+    assert possessive("Kinsale Networks") == "Kinsale Networks'"
+    assert possessive("Acme") == "Acme's"
