@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
 from bot.db.statements import insert_if_absent
+from bot.governance.models import WorkspaceControl
 from bot.governance.service import Controls, controls, take_send_slot
 from bot.outbox.models import OutboxMessage
 from bot.settings import Settings
@@ -159,20 +160,26 @@ class OutboxSender:
 
     def _claim(self) -> list[int]:
         now = self.clock()
+        if self.settings is not None and self.settings.paused:
+            return []
+        query = select(
+            OutboxMessage.id,
+            OutboxMessage.status,
+            OutboxMessage.next_attempt_at,
+            OutboxMessage.workspace_id,
+        ).where(
+            or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        if self.settings is not None:
+            # A paused workspace's rows wait without holding up anyone else's.
+            paused = select(WorkspaceControl.workspace_id).where(WorkspaceControl.paused.is_(True))
+            query = query.where(
+                or_(OutboxMessage.workspace_id.is_(None), OutboxMessage.workspace_id.not_in(paused))
+            )
         with self.database.session() as session:
             due = session.execute(
-                select(
-                    OutboxMessage.id,
-                    OutboxMessage.status,
-                    OutboxMessage.next_attempt_at,
-                    OutboxMessage.workspace_id,
-                )
-                .where(
-                    or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(self.batch)
+                query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(self.batch)
             ).all()
             claimed = []
             states: dict[str | None, Controls] = {}

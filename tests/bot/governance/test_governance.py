@@ -417,3 +417,18 @@ def test_admins_see_what_the_dry_run_held_back_without_anyones_text(
     assert cli.returncode == 0, cli.stderr
     assert "nudge" in cli.stdout and "dry_run" in cli.stdout and "for example" in cli.stdout
     assert "idiots" not in cli.stdout and "U0AUTHOR1" not in cli.stdout
+
+
+def test_a_paused_workspace_does_not_hold_up_another(
+    settings: Settings, database: Database, fake: FakeSlack
+) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    live = settings.model_copy(update={"dry_run": False})
+    sender = OutboxSender(database=database, client=client, settings=live, batch=3)
+    with database.session() as session:
+        set_controls(session, workspace_id="T0PAUSED1", actor=ADMIN, paused=True)
+        for n in range(5):
+            enqueue(session=session, method="chat.postMessage", payload={"channel": f"C{n}", "text": "x"}, workspace_id="T0PAUSED1")  # fmt: skip
+        enqueue(session=session, method="chat.postMessage", payload={"channel": "C9", "text": "y"}, workspace_id=TEAM)  # fmt: skip
+    assert sender.send_due() == 1
+    assert [c.params["channel"] for c in fake.calls_to("chat.postMessage")] == ["C9"]
