@@ -17,6 +17,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.exports.analyze import AnalyzeResult
+    from bot.reports.report import MonthlyReport
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample"
 DEMO_DATABASE = Path("undertone-demo.db")
@@ -259,6 +260,26 @@ def latest_complete_month(result, settings: Settings):  # type: ignore[no-untype
     return last if last < current else current.shift(-1)
 
 
+def show_results(result: AnalyzeResult, settings: Settings, database: Database) -> MonthlyReport:
+    """Print what was analysed and the report for its latest complete month; return it."""
+    from bot.reports.render import to_text
+    from bot.reports.report import build_report
+
+    print_summary(result)
+    with database.session() as session:
+        report = build_report(
+            session,
+            workspace_id=result.workspace_id,
+            month=latest_complete_month(result, settings),
+            min_group=settings.min_group,
+            zone=settings.zone,
+            team_level_only=settings.team_level_only,
+        )
+    typer.echo()
+    typer.echo(to_text(report))
+    return report
+
+
 @app.command()
 def analyze(
     ctx: typer.Context,
@@ -292,9 +313,6 @@ def analyze(
 
     Exit code 0: everything read; 1: some files could not be read (they are listed).
     """
-    from bot.reports.render import to_text
-    from bot.reports.report import build_report
-
     rt = runtime(ctx)
     settings = rt.settings
     if settings.uses_dev_pepper:
@@ -316,19 +334,7 @@ def analyze(
         distributed=distributed,
         accounts_file=accounts,
     )
-    print_summary(result)
-    month = latest_complete_month(result, settings)
-    with rt.database.session() as session:
-        report = build_report(
-            session,
-            workspace_id=result.workspace_id,
-            month=month,
-            min_group=settings.min_group,
-            zone=settings.zone,
-            team_level_only=settings.team_level_only,
-        )
-    typer.echo()
-    typer.echo(to_text(report))
+    show_results(result, settings, rt.database)
     if result.partial:
         stderr.print(
             f"[yellow]finished with {len(result.problems)} unreadable file(s): "
@@ -342,8 +348,7 @@ def analyze(
 def demo(ctx: typer.Context) -> None:
     """Analyse the bundled sample export into a fresh local database and write its report."""
     from bot.reports.chart import trend_png
-    from bot.reports.render import to_html, to_text
-    from bot.reports.report import build_report
+    from bot.reports.render import to_html
 
     rt = runtime(ctx)
     for suffix in ("", "-wal", "-shm"):
@@ -364,19 +369,7 @@ def demo(ctx: typer.Context) -> None:
         teams_file=SAMPLE / "teams.yml",
         accounts_file=SAMPLE / "accounts.csv",
     )
-    print_summary(result)
-    month = latest_complete_month(result, settings)
-    with database.session() as session:
-        report = build_report(
-            session,
-            workspace_id=result.workspace_id,
-            month=month,
-            min_group=settings.min_group,
-            zone=settings.zone,
-            team_level_only=settings.team_level_only,
-        )
-    typer.echo()
-    typer.echo(to_text(report))
+    report = show_results(result, settings, database)
     DEMO_REPORT.write_text(to_html(report, trend_png(report)), encoding="utf-8")
     database.dispose()
     console.print(f"[bold]The HTML report is at[/] {DEMO_REPORT.resolve()}")
