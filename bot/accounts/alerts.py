@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from bot import blocks
-from bot.accounts.models import Account, ObservationAccount
+from bot.accounts.models import Account, ObservationAccount, mention_of_observation
 from bot.alerts.models import Alert
 from bot.alerts.service import (
     BASELINE_DAYS,
@@ -61,11 +61,7 @@ def check_accounts(
     """Test every account's last 7 days against its previous 8 weeks."""
     recent_start = now - timedelta(days=RECENT_DAYS)
     baseline_start = recent_start - timedelta(days=BASELINE_DAYS)
-    joined = and_(
-        ObservationAccount.workspace_id == Observation.workspace_id,
-        ObservationAccount.channel_id == Observation.channel_id,
-        ObservationAccount.message_ts == Observation.message_ts,
-    )
+    joined = mention_of_observation()
     window = and_(
         Observation.workspace_id == workspace_id,
         Observation.message_at >= baseline_start,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement
 
 from bot.db.base import Base, JSONType, utcnow
+from bot.observations.models import Observation
 
 
 class Account(Base):
@@ -60,6 +62,15 @@ class ObservationAccount(Base):
     message_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+def mention_of_observation() -> ColumnElement[bool]:
+    """Return the condition joining an account mention to its message's observation."""
+    return and_(
+        ObservationAccount.workspace_id == Observation.workspace_id,
+        ObservationAccount.channel_id == Observation.channel_id,
+        ObservationAccount.message_ts == Observation.message_ts,
     )
 
 

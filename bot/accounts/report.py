@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.accounts.models import Account, ObservationAccount
+from bot.accounts.models import Account, ObservationAccount, mention_of_observation
 from bot.observations.models import Observation
 from bot.reports.aggregates import Cell, _with_team, team_key
 from bot.reports.month import Month
@@ -103,11 +103,7 @@ def account_cells(
     session: Session, *, workspace_id: str, start: datetime, end: datetime
 ) -> tuple[dict[int, Cell], dict[int, dict[str, int]]]:
     """Return each account's cell, and distinct authors per team writing about it."""
-    joined = and_(
-        ObservationAccount.workspace_id == Observation.workspace_id,
-        ObservationAccount.channel_id == Observation.channel_id,
-        ObservationAccount.message_ts == Observation.message_ts,
-    )
+    joined = mention_of_observation()
     window = and_(
         Observation.workspace_id == workspace_id,
         Observation.message_at >= start,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Executable
 from sqlalchemy.sql.selectable import Exists
 
-from bot.accounts.models import AccountCandidate, ObservationAccount
+from bot.accounts.models import AccountCandidate, ObservationAccount, mention_of_observation
 from bot.feedback.models import Feedback
 from bot.governance.service import audit, erased_key
 from bot.ingest.models import PendingMessage
@@ -30,12 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def _links_of(where: ColumnElement[bool]) -> Exists:
-    return exists().where(
-        Observation.workspace_id == ObservationAccount.workspace_id,
-        Observation.channel_id == ObservationAccount.channel_id,
-        Observation.message_ts == ObservationAccount.message_ts,
-        where,
-    )
+    return exists().where(mention_of_observation(), where)
 
 
 def purge_expired(
