@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from bot import blocks
+from bot.accounts.commands import account_command
 from bot.preferences import service as preferences
+from bot.teams.commands import team_command
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -25,7 +28,9 @@ def register(app: App, services: Services) -> None:
 def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, Any]:
     """Answer `/undertone <words>` privately to whoever typed it."""
     user_id = str(command.get("user_id") or "")
-    words = str(command.get("text") or "").strip().lower().split()
+    raw = str(command.get("text") or "").strip().split(maxsplit=1)
+    rest = raw[1] if len(raw) > 1 else ""
+    words = [w.lower() for w in (raw[0], *rest.split())] if raw else []
     settings = services.settings
     if not words or words[0] == "help":
         return blocks.help_text(is_admin=services.is_admin(user_id))
@@ -43,14 +48,9 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
             return blocks.simple("`/undertone admin` is for Undertone admins.")
         from bot.governance.commands import admin_command
 
-        raw = str(command.get("text") or "").strip().split(maxsplit=1)
         with services.database.session() as session:
             reply = admin_command(
-                session,
-                workspace_id=workspace_id,
-                actor=user_id,
-                text=raw[1] if len(raw) > 1 else "",
-                settings=settings,
+                session, workspace_id=workspace_id, actor=user_id, text=rest, settings=settings
             )
         services.controls_changed(workspace_id)
         return blocks.simple(reply)
@@ -58,40 +58,20 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
         with services.database.session() as session:
             preferences.set_nudges(
                 session=session,
-                workspace_id=str(command.get("team_id") or ""),
+                workspace_id=workspace_id,
                 author_key=services.author_key(user_id),
                 enabled=words[1] == "on",
             )
         if words[1] == "on":
             return blocks.simple("Nudges are on. You'll get at most one private note a day.")
         return blocks.simple("Nudges are off. `/undertone nudges on` turns them back on.")
-    if words[0] == "team":
+    if words[0] in _SETTINGS_AREAS:
+        area, what, run = _SETTINGS_AREAS[words[0]]
         if not services.is_admin(user_id):
-            return blocks.simple("Team settings are for Undertone admins.")
-        from bot.teams.commands import team_command
-
-        raw = str(command.get("text") or "").strip().split(maxsplit=1)
+            return blocks.simple(f"{what} settings are for Undertone admins.")
         with services.database.session() as session:
-            reply = team_command(
-                session,
-                workspace_id=workspace_id,
-                text=raw[1] if len(raw) > 1 else "",
-            )
-            _audit_command(session, workspace_id, user_id, "teams", raw)
-        return blocks.simple(reply)
-    if words[0] in ("account", "accounts"):
-        if not services.is_admin(user_id):
-            return blocks.simple("Account settings are for Undertone admins.")
-        from bot.accounts.commands import account_command
-
-        raw = str(command.get("text") or "").strip().split(maxsplit=1)
-        with services.database.session() as session:
-            reply = account_command(
-                session,
-                workspace_id=workspace_id,
-                text=raw[1] if len(raw) > 1 else "",
-            )
-            _audit_command(session, workspace_id, user_id, "accounts", raw)
+            reply = run(session, workspace_id=workspace_id, text=rest)
+            _audit_command(session, workspace_id, user_id, area, rest)
         return blocks.simple(reply)
     if words[0] == "status":
         if not services.is_admin(user_id):
@@ -102,11 +82,17 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
     return blocks.help_text(is_admin=services.is_admin(user_id))
 
 
-def _audit_command(
-    session: Session, workspace_id: str, user_id: str, area: str, raw: list[str]
-) -> None:
+AreaCommand = Callable[..., str]
+# `/undertone <word> …` settings areas for admins: audit name, what to call it, handler.
+_SETTINGS_AREAS: dict[str, tuple[str, str, AreaCommand]] = {
+    "team": ("teams", "Team", team_command),
+    "account": ("accounts", "Account", account_command),
+    "accounts": ("accounts", "Account", account_command),
+}
+
+
+def _audit_command(session: Session, workspace_id: str, user_id: str, area: str, rest: str) -> None:
     """Record an admin's settings command (read-only `list` is not a change)."""
-    rest = raw[1] if len(raw) > 1 else ""
     verb = rest.split(maxsplit=1)[0].lower() if rest else "list"
     if verb == "list":
         return
