@@ -27,11 +27,11 @@ from bot.alerts.service import (
     MIN_RATIO,
     MIN_RECENT_MESSAGES,
     RECENT_DAYS,
+    dm_managers,
     week_start,
 )
 from bot.db.statements import insert_if_absent
 from bot.observations.models import Observation
-from bot.outbox.service import enqueue
 from bot.reports.aggregates import Cell
 from bot.reports.stats import binomial_upper_tail, smoothed_rate
 from bot.teams.models import Team
@@ -178,13 +178,12 @@ def send_account_alerts(
             people=check.recent_authors,
             min_group=min_group,
         )
-        for manager in managers:
-            enqueue(
-                session=session,
-                method="chat.postMessage",
-                payload={"channel": manager, **message},
-                workspace_id=workspace_id,
-                dedupe_key=f"alert:{workspace_id}:account:{check.account_id}:{week}:{manager}",
-            )
+        dm_managers(
+            session,
+            workspace_id=workspace_id,
+            managers=managers,
+            message=message,
+            key=f"alert:{workspace_id}:account:{check.account_id}:{week}",
+        )
         sent.append(check)
     return sent

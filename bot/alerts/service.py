@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -214,13 +215,31 @@ def send_trend_alerts(
             if check.verdict == "rise"
             else blocks.trend_recovered(team=check.team_name, recent_rate=check.recent_rate or 0.0)
         )
-        for manager in managers:
-            enqueue(
-                session=session,
-                method="chat.postMessage",
-                payload={"channel": manager, **message},
-                workspace_id=workspace_id,
-                dedupe_key=f"alert:{workspace_id}:{check.team_key}:{check.verdict}:{week}:{manager}",
-            )
+        dm_managers(
+            session,
+            workspace_id=workspace_id,
+            managers=managers,
+            message=message,
+            key=f"alert:{workspace_id}:{check.team_key}:{check.verdict}:{week}",
+        )
         sent.append(check)
     return sent
+
+
+def dm_managers(
+    session: Session,
+    *,
+    workspace_id: str,
+    managers: list[str],
+    message: dict[str, Any],
+    key: str,
+) -> None:
+    """Queue one alert DM per manager, each under its own dedupe key (`key:manager`)."""
+    for manager in managers:
+        enqueue(
+            session=session,
+            method="chat.postMessage",
+            payload={"channel": manager, **message},
+            workspace_id=workspace_id,
+            dedupe_key=f"{key}:{manager}",
+        )
