@@ -19,7 +19,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 WORKS_COUNCIL_MIN_GROUP = 10
 WORKS_COUNCIL_RETENTION_DAYS = 90
 
-_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     @field_validator("leaders", "admins", mode="before")
     @classmethod
     def _user_ids(cls, value: object) -> list[str]:
-        return _split_ids(value, pattern=_SLACK_USER_ID, what="user")
+        return _split_ids(value, pattern=SLACK_USER_ID, what="user")
 
     @field_validator("report_channel")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -11,11 +10,11 @@ from rich.table import Table
 
 from bot.cli.main import app, console, runtime
 from bot.errors import InputError
+from bot.settings import SLACK_USER_ID
 
 WorkspaceOption = Annotated[
     str | None, typer.Option(help="Workspace id, when the database holds several.")
 ]
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @app.command()
@@ -101,7 +100,7 @@ def forget(
     from bot.privacy import author_key
     from bot.workspaces.service import pick_workspace
 
-    if not _SLACK_USER.match(user):
+    if not SLACK_USER_ID.match(user):
         raise InputError(f"{user!r} is not a Slack user id (it looks like U0123ABCD)")
     rt = runtime(ctx)
     rt.database.check()
