@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.ingest.models import SetAsideMessage
 from bot.ingest.service import queue_depth
+from bot.ingest.worker import ClassificationWorker
 from bot.observations.models import Observation
 from bot.outbox.service import pending_count
 from classifiers.labels import CONTEMPT, NOT_CUSTOMER
@@ -68,6 +69,7 @@ def status_lines(services: Services) -> list[str]:
         )
         lines.append(f"• Distributed mode: `undertone worker` processes classify; broker {broker}")
     else:
+        assert isinstance(services.worker, ClassificationWorker)
         stats = services.worker.stats
         lines.append(
             f"• Classified since start: {stats.classified} in {stats.batches} batch(es); "
@@ -124,7 +126,9 @@ def prometheus_metrics(services: Services) -> str:
     figures = queue_figures(services)
     with services.database.session() as session:
         outbox = pending_count(session)
-    stats = services.worker.stats
+    # Only the single-process app classifies; a distributed app's relay counts nothing here.
+    worker = services.worker
+    classified = worker.stats.classified if isinstance(worker, ClassificationWorker) else 0
     lines: list[tuple[str, str, str, float | None]] = [
         ("undertone_queue_depth", "gauge", "Messages waiting for the classifier.", figures.pending),
         (
@@ -150,7 +154,7 @@ def prometheus_metrics(services: Services) -> str:
             "undertone_classified_total",
             "counter",
             "Messages classified by this process (0 in distributed mode).",
-            stats.classified,
+            classified,
         ),
     ]
     out = []

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -38,17 +36,6 @@ MAX_ATTEMPTS = 3
 MessageKey = tuple[str, str, str]
 
 
-@dataclass
-class HandlerStats:
-    """What this worker process did."""
-
-    batches: int = 0
-    classified: int = 0
-    skipped: int = 0
-    set_aside: int = 0
-    lags: list[float] = field(default_factory=list)
-
-
 class BatchHandler:
     """Turn pending-row ids into stored observations."""
 
@@ -56,7 +43,6 @@ class BatchHandler:
         self.database = database
         self.pipeline = pipeline
         self.batch_size = batch_size
-        self.stats = HandlerStats()
 
     def handle(self, ids: list[int]) -> None:
         """Process the messages behind these ids, in classifier-sized chunks."""
@@ -101,18 +87,14 @@ class BatchHandler:
                 .order_by(PendingMessage.id)
             ).all()
             latest: dict[MessageKey, PendingMessage] = {}
-            row_ids: dict[MessageKey, list[int]] = defaultdict(list)
             for row in rows:
-                key = (row.workspace_id, row.channel_id, row.message_ts)
-                latest[key] = row  # ordered by id: the newest text wins
-                row_ids[key].append(row.id)
+                # Ordered by id: the newest text (an edit) wins.
+                latest[(row.workspace_id, row.channel_id, row.message_ts)] = row
             groups: dict[tuple[str, str], list[PendingMessage]] = defaultdict(list)
             for row in latest.values():
                 groups[(row.workspace_id, row.source)].append(row)
-            received = [row.received_at for row in latest.values()]
-            every_id = [row_id for group in row_ids.values() for row_id in group]
             for (workspace_id, source), group in groups.items():
-                result = self.pipeline.process(
+                self.pipeline.process(
                     [
                         SlackMessage(r.channel_id, r.message_ts, r.user_id, r.text, r.thread_ts)
                         for r in group
@@ -121,13 +103,10 @@ class BatchHandler:
                     source=source,
                     session=session,
                 )
-                self.stats.classified += len(result.classified)
-                self.stats.skipped += sum(result.skipped.values())
-            session.execute(delete(PendingMessage).where(PendingMessage.id.in_(every_id)))
-        done = datetime.now(UTC)
-        self.stats.batches += 1
-        self.stats.lags.extend((done - moment).total_seconds() for moment in received)
-        del self.stats.lags[:-10_000]
+            # Every row of these messages leaves the queue, the older texts of edits too.
+            session.execute(
+                delete(PendingMessage).where(PendingMessage.id.in_([r.id for r in rows]))
+            )
 
     def _failed(self, row_id: int, error: Exception) -> None:
         with self.database.session() as session:
@@ -148,7 +127,6 @@ class BatchHandler:
                 )  # fmt: skip
                 return
             set_aside(session, row, attempts=attempts, error=error)
-            self.stats.set_aside += 1
 
 
 def _keys(session: Session, ids: list[int]) -> list[MessageKey]:

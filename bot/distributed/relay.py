@@ -29,17 +29,10 @@ ROUND = 2000
 
 @dataclass
 class RelayStats:
-    """Counters for status pages and metrics."""
+    """How the broker has been answering, for the status page and the logs."""
 
-    published: int = 0
-    republished: int = 0
     failures: int = 0
     broker_down_since: datetime | None = None
-    # The distributed app classifies nothing itself; these stay zero for the status page.
-    classified: int = 0
-    batches: int = 0
-    poisoned: int = 0
-    last_lag_seconds: float = 0.0
 
 
 class Relay:
@@ -84,33 +77,30 @@ class Relay:
         now = now or datetime.now(UTC)
         published = 0
         while True:
-            ids, again = self._claim(now)
+            ids = self._claim(now)
             if not ids:
                 return published
             if not self._send(ids):
                 return published
             published += len(ids)
-            self.stats.published += len(ids) - again
-            self.stats.republished += again
             if len(ids) < ROUND:
                 return published
 
-    def _claim(self, now: datetime) -> tuple[list[int], int]:
+    def _claim(self, now: datetime) -> list[int]:
         stale = now - self.republish_after
         due = or_(PendingMessage.published_at.is_(None), PendingMessage.published_at < stale)
         with self.database.session() as session:
-            query = select(PendingMessage.id, PendingMessage.published_at).where(due)
+            query = select(PendingMessage.id).where(due)
             query = query.order_by(PendingMessage.id).limit(ROUND)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
-            if not rows:
-                return [], 0
-            ids = [row.id for row in rows]
+            ids = list(session.scalars(query))
+            if not ids:
+                return []
             session.execute(
                 update(PendingMessage).where(PendingMessage.id.in_(ids)).values(published_at=now)
             )
-        return ids, sum(1 for row in rows if row.published_at is not None)
+        return ids
 
     def _send(self, ids: list[int]) -> bool:
         try:
