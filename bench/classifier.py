@@ -1,4 +1,4 @@
-"""Benchmark the tone classifier: throughput, latency, load time, memory, int8 agreement.
+"""Benchmark the tone classifier: throughput, latency, load time, memory, bf16/int8 agreement.
 
 Run: .venv/bin/python bench/classifier.py [--messages 1024]
 Paste the output into bench/README.md with the date and the machine.
@@ -79,7 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1024)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: all CPUs)")
-    parser.add_argument("--memory-only", choices=["int8", "fp32"])
+    parser.add_argument("--memory-only", choices=["int8", "bf16", "fp32"])
     args = parser.parse_args()
     if args.memory_only:
         memory_only(args.memory_only, args.messages)
@@ -88,7 +88,7 @@ def main() -> None:
     import torch
 
     from classifiers.corpus import load_examples
-    from classifiers.encoder import default_threads
+    from classifiers.encoder import default_threads, native_bf16, resolve_precision
     from classifiers.model import ToneClassifier
 
     threads = args.threads or default_threads()
@@ -96,54 +96,65 @@ def main() -> None:
     texts = realistic_messages(args.messages)
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"torch {torch.__version__}, {threads} threads"
+        f"torch {torch.__version__}, {threads} threads, "
+        f"native bf16: {'yes' if native_bf16() else 'no'} (auto runs {resolve_precision('auto')})"
     )
 
     started = time.perf_counter()
     fp32 = ToneClassifier(precision="fp32")
     load_seconds = time.perf_counter() - started
-    int8 = ToneClassifier(precision="int8")
-    tokens = [len(ids) for ids in int8.encoder.tokenize(texts)[0]]
+    others = {p: ToneClassifier(precision=p) for p in ("bf16", "int8")}
+    models = {"fp32": fp32, **others}
+    tokens = [len(ids) for ids in fp32.encoder.tokenize(texts)[0]]
     print(
         f"messages: {len(texts)} corpus messages, {statistics.mean(tokens):.1f} tokens on average "
         f"(median {statistics.median(tokens):.0f})"
     )
     print(f"model load (fp32, the default: encoder + adapters + head): {load_seconds:.2f}s")
 
-    int8.predict(texts[:64], batch_size=32)  # warm-up
-    fp32.predict(texts[:64], batch_size=32)
+    for model in models.values():
+        model.predict(texts[:64], batch_size=32)  # warm-up
     print("\nthroughput, messages/second (text preparation, language detection and head included)")
-    print(f"{'batch':>6} {'fp32':>8} {'int8':>8}")
-    results = {}
+    print(f"{'batch':>6}" + "".join(f"{name:>8}" for name in models))
+    results: dict[str, dict[int, float]] = {name: {} for name in models}
     for batch in (1, 8, 32, 128):
         sample = texts if batch > 1 else texts[:256]
-        r32 = rate(lambda t, b=batch: fp32.predict(t, batch_size=b), sample)
-        r8 = rate(lambda t, b=batch: int8.predict(t, batch_size=b), sample)
-        results[batch] = r32
-        print(f"{batch:>6} {r32:>8.1f} {r8:>8.1f}")
+        for name, model in models.items():
+            results[name][batch] = rate(
+                lambda t, m=model, b=batch: m.predict(t, batch_size=b), sample
+            )
+        print(f"{batch:>6}" + "".join(f"{results[name][batch]:>8.1f}" for name in models))
 
     naive = naive_pipeline_rate(texts[:256], fp32.head)
-    best = max(results.values())
     print(f"\nnaive per-message transformers.pipeline loop: {naive:.1f} messages/second")
-    print(f"best batched fp32 / naive pipeline: {best / naive:.1f}x")
+    for name in models:
+        best = max(results[name].values())
+        print(f"best batched {name} / naive pipeline: {best / naive:.1f}x")
 
-    latencies = []
-    for text in texts[:300]:
-        started = time.perf_counter()
-        fp32.predict(text)
-        latencies.append((time.perf_counter() - started) * 1000)
-    latencies.sort()
-    p50 = latencies[len(latencies) // 2]
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    print(f"single-message latency (fp32): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    latency = {}
+    for name in ("fp32", "bf16"):
+        latencies = []
+        for text in texts[:300]:
+            started = time.perf_counter()
+            models[name].predict(text)
+            latencies.append((time.perf_counter() - started) * 1000)
+        latencies.sort()
+        latency[name] = (latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1])
+        p50, p99 = latency[name]
+        print(f"single-message latency ({name}): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
 
     test = [e.text for e in load_examples(split="test")]
-    a = [p.label for p in int8.predict(test, batch_size=32)]
-    b = [p.label for p in fp32.predict(test, batch_size=32)]
-    agree = sum(x == y for x, y in zip(a, b, strict=True)) / len(test)
-    print(f"int8 gives the fp32 label on {agree:.2%} of the test split ({len(test)} messages)")
+    reference = [p.label for p in fp32.predict(test, batch_size=32)]
+    agreement = {}
+    for name, model in others.items():
+        labels = [p.label for p in model.predict(test, batch_size=32)]
+        agreement[name] = sum(x == y for x, y in zip(labels, reference, strict=True)) / len(test)
+        print(
+            f"{name} gives the fp32 label on {agreement[name]:.2%} of the test split "
+            f"({len(test)} messages)"
+        )
 
-    for precision in ("int8", "fp32"):
+    for precision in models:
         peak = (
             subprocess.run(
                 [sys.executable, __file__, "--memory-only", precision, "--messages", "512"],
@@ -161,11 +172,10 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "batch_rates_fp32": results,
+                "batch_rates": results,
                 "naive": naive,
-                "p50_ms": p50,
-                "p99_ms": p99,
-                "agreement": agree,
+                "latency_ms": latency,
+                "agreement": agreement,
             }
         )
     )

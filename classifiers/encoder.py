@@ -26,6 +26,10 @@ CHUNK_STRIDE = 32
 # A Slack message holds at most 40,000 characters (about 10,000 tokens); anything longer
 # is cut after this many chunks rather than stalling a batch.
 MAX_CHUNKS = 64
+# What `precision` may be. bf16 halves the encoder's weights and runs on the CPU's native
+# bf16 instructions (AVX-512 BF16, AMX); "auto" takes it only where those exist, since
+# elsewhere bf16 is emulated and slower than fp32.
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
 def packaged_encoder_path() -> Path:
@@ -59,8 +63,23 @@ class Encoded:
     chunk_tokens: NDArray[np.int64]
 
 
+def native_bf16() -> bool:
+    """Return whether this CPU computes in bf16 natively (AVX-512 BF16 or AMX)."""
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+
+
+def resolve_precision(precision: str) -> str:
+    """Return the precision to run in: "auto" becomes bf16 on native-bf16 CPUs, else fp32."""
+    if precision not in PRECISIONS:
+        raise ModelError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
+    if precision == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return precision
+
+
 class Encoder:
-    """A Hugging Face encoder loaded once, in eval mode, optionally int8-quantized."""
+    """A Hugging Face encoder loaded once, in eval mode, in fp32, bf16 or int8."""
 
     def __init__(
         self,
@@ -79,7 +98,7 @@ class Encoder:
         if threads:
             torch.set_num_threads(threads)
         self.name, location = resolve_encoder(source)
-        self.precision = precision
+        self.precision = precision = resolve_precision(precision)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(location)
             model = AutoModel.from_pretrained(location)
@@ -94,6 +113,8 @@ class Encoder:
             merge_adapters(model, adapters, adapter_scale)
         if precision == "int8":
             model = _quantize(model)
+        elif precision == "bf16":
+            model = model.to(torch.bfloat16)
         self.model = model
         limit = int(getattr(model.config, "max_position_embeddings", MAX_WINDOW))
         self.window = min(window, limit, int(self.tokenizer.model_max_length))
@@ -143,7 +164,8 @@ class Encoder:
 
     def _forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> NDArray[np.float32]:
         state = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-        return mean_pool(state, mask).float().numpy()
+        # Pool in fp32 whatever the encoder ran in: the sum over tokens loses least there.
+        return mean_pool(state.float(), mask).numpy()
 
 
 def mean_pool(state: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -83,7 +83,8 @@ class ToneClassifier:
         self.head = loaded.head
         self.info = loaded.info
         self.labels = loaded.info.labels
-        self.version = f"{name}+{loaded.version}" + ("" if precision == "fp32" else "-int8")
+        precision = self.encoder.precision
+        self.version = f"{name}+{loaded.version}" + ("" if precision == "fp32" else f"-{precision}")
         self.supported_languages = frozenset(loaded.info.supported_languages)
         self.languages = LanguageDetector()
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from classifiers import encoder as encoder_module
 from classifiers.corpus import load_examples
+from classifiers.encoder import resolve_precision
+from classifiers.errors import ModelError
 from classifiers.evaluation import figures
 from classifiers.labels import LABELS
 from classifiers.model import EmptyTextError, ToneClassifier
@@ -97,3 +100,27 @@ def test_unsupported_languages_say_so(classifier: ToneClassifier) -> None:
 def test_empty_text_is_refused(classifier: ToneClassifier) -> None:
     with pytest.raises(EmptyTextError):
         classifier.predict(["fine", "   "])
+
+
+def test_bf16_gives_the_fp32_label_on_99_percent_of_the_test_split(
+    classifier: ToneClassifier,
+) -> None:
+    bf16 = ToneClassifier(precision="bf16")
+    texts = [e.text for e in load_examples(split="test")]
+    reference = [p.label for p in classifier.predict(texts, batch_size=64)]
+    labels = [p.label for p in bf16.predict(texts, batch_size=64)]
+    agreement = sum(a == b for a, b in zip(labels, reference, strict=True)) / len(texts)
+    assert agreement >= 0.99
+    assert bf16.version == classifier.version + "-bf16"
+
+
+def test_auto_precision_takes_bf16_only_where_the_cpu_has_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(encoder_module, "native_bf16", lambda: False)
+    assert resolve_precision("auto") == "fp32"
+    monkeypatch.setattr(encoder_module, "native_bf16", lambda: True)
+    assert resolve_precision("auto") == "bf16"
+    assert resolve_precision("int8") == "int8"
+    with pytest.raises(ModelError, match="unknown precision 'fp16'"):
+        resolve_precision("fp16")
