@@ -57,6 +57,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(raw_url: str, **kwargs: Any) -> Engine:
     """Create an engine for DATABASE_URL with the settings each backend needs."""
     url = parse_database_url(raw_url)
+    # A failed statement's parameters would otherwise be quoted in the error, and so in
+    # logs: for pending messages they include the message text.
+    kwargs.setdefault("hide_parameters", True)
     try:
         if url.get_backend_name() == "sqlite":
             engine = create_engine(url, **kwargs)

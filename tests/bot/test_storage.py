@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import JSON, String, Text, func, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
+from bot.ingest.models import PendingMessage
 from bot.ingest.normalize import SlackMessage
 from bot.ingest.pipeline import Pipeline
 from bot.models import Base, Observation
@@ -103,3 +106,25 @@ def test_claims_tell_a_new_row_from_an_existing_one(database: Database) -> None:
         values = {"event_id": "Ev0CLAIM", "received_at": datetime.now(UTC)}
         assert insert_if_absent(session, ProcessedEvent, conflict=["event_id"], **values)
         assert not insert_if_absent(session, ProcessedEvent, conflict=["event_id"], **values)
+
+
+def test_a_database_error_does_not_quote_message_text(database: Database) -> None:
+    text = "honestly the acme people are idiots"
+    row = {
+        "id": 1,
+        "workspace_id": "T1",
+        "channel_id": "C0CUSTOMER",
+        "message_ts": "1700000000.000100",
+        "user_id": "U0AAAAAAA",
+        "text": text,
+    }
+    with database.session() as session:
+        session.add(PendingMessage(**row))
+        session.commit()
+    with database.session() as session:
+        session.add(PendingMessage(**row))
+        with pytest.raises(IntegrityError) as failure:
+            session.commit()
+        session.rollback()
+    assert "pending_messages" in str(failure.value)
+    assert text not in str(failure.value)
