@@ -117,5 +117,5 @@ def forget(
     console.print(
         f"Erased {user}: {erased.observations} observation(s), {erased.preferences} "
         f"preference(s), {erased.nudges} nudge(s), {erased.feedback} feedback, "
-        f"{erased.pending} queued message(s)."
+        f"{erased.pending} queued message(s), {erased.outbox} unsent Slack message(s)."
     )

@@ -2,9 +2,10 @@
 
 Erasure removes everything keyed to the person: observations (and the accounts they
 named), preferences, nudges, feedback (with any text they chose to share), messages still
-waiting for the classifier, and their key in account suggestions. Monthly snapshots are
-aggregates of at least the minimum group and stay. Both leave an audit row that names the
-person only by a one-way tag.
+waiting for the classifier, Slack messages to them that were never sent (held by the dry
+run, a pause or a cap), their daily send counter, and their key in account suggestions.
+Monthly snapshots are aggregates of at least the minimum group and stay. Both leave an
+audit row that names the person only by a one-way tag.
 """
 
 from __future__ import annotations
@@ -20,13 +21,33 @@ from sqlalchemy.sql.selectable import Exists
 
 from bot.accounts.models import AccountCandidate, ObservationAccount, mention_of_observation
 from bot.feedback.models import Feedback
+from bot.governance.models import SendCounter
 from bot.governance.service import audit, erased_key
 from bot.ingest.models import PendingMessage
 from bot.nudges.models import Nudge
 from bot.observations.models import Observation
+from bot.outbox.models import OutboxMessage
 from bot.preferences.models import UserPreference
 
 log = logging.getLogger(__name__)
+
+
+# Outbox rows still on their way to Slack; every other status is settled.
+_UNSETTLED = ("pending", "sending")
+
+
+def _outbox_to(session: Session, workspace_id: str, user_id: str) -> list[int]:
+    """Return the ids of the workspace's unsent outbox rows addressed to this user."""
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.payload).where(
+            OutboxMessage.workspace_id == workspace_id, OutboxMessage.status != "sent"
+        )
+    )
+    return [
+        row_id
+        for row_id, payload in rows
+        if user_id in (payload.get("user"), payload.get("channel"))
+    ]
 
 
 def _links_of(where: ColumnElement[bool]) -> Exists:
@@ -42,6 +63,13 @@ def purge_expired(
     gone = session.execute(delete(Observation).where(Observation.message_at < cutoff))
     session.execute(delete(Nudge).where(Nudge.created_at < cutoff))
     session.execute(delete(Feedback).where(Feedback.created_at < cutoff))
+    # Settled outbox rows: sent, refused, or held back by the dry run or a cap.
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.created_at < cutoff, OutboxMessage.status.not_in(_UNSETTLED)
+        )
+    )
+    session.execute(delete(SendCounter).where(SendCounter.day < cutoff.date()))
     count = int(gone.rowcount or 0)  # type: ignore[attr-defined]
     if count:
         audit(
@@ -63,11 +91,21 @@ class Erased:
     nudges: int = 0
     feedback: int = 0
     pending: int = 0
+    outbox: int = 0
+    counters: int = 0
 
     @property
     def total(self) -> int:
         """Return every row removed."""
-        return self.observations + self.preferences + self.nudges + self.feedback + self.pending
+        return (
+            self.observations
+            + self.preferences
+            + self.nudges
+            + self.feedback
+            + self.pending
+            + self.outbox
+            + self.counters
+        )
 
 
 def erase_person(
@@ -105,6 +143,16 @@ def erase_person(
         pending=rows(
             delete(PendingMessage).where(
                 PendingMessage.workspace_id == workspace_id, PendingMessage.user_id == user_id
+            )
+        ),
+        outbox=rows(
+            delete(OutboxMessage).where(
+                OutboxMessage.id.in_(_outbox_to(session, workspace_id, user_id) or [-1])
+            )
+        ),
+        counters=rows(
+            delete(SendCounter).where(
+                SendCounter.workspace_id == workspace_id, SendCounter.scope == f"user:{user_id}"
             )
         ),
     )

@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bot.db.engine import Database
 from bot.feedback.models import Feedback
-from bot.governance.models import AuditEntry
+from bot.governance.models import AuditEntry, SendCounter
 from bot.governance.retention import erase_person, purge_expired
 from bot.governance.service import set_controls
 from bot.governance.transparency import who_sees_what
@@ -335,13 +336,28 @@ def test_purge_and_erase_leave_no_row_for_the_person(
         session.add(Nudge(workspace_id="T1", channel_id="C1", message_ts="1.1", author_key=gone, status="delivered", created_at=now))  # fmt: skip
         session.add(Feedback(workspace_id="T1", channel_id="C1", message_ts="1.1", author_key=gone, verdict="wrong", shared_text="my words"))  # fmt: skip
         session.add(PendingMessage(workspace_id="T1", channel_id="C1", message_ts="2.2", user_id="U0LEAVER1", text="queued words", source="live", received_at=now, attempts=0))  # fmt: skip
+        # A nudge the dry run held back and a DM a pause held back, both to the person.
+        held = {"channel": "C1", "user": "U0LEAVER1", "text": "a nudge"}
+        session.add(OutboxMessage(workspace_id="T1", method="chat.postEphemeral", payload=held, status="dry_run"))  # fmt: skip
+        session.add(OutboxMessage(workspace_id="T1", method="chat.postMessage", payload={"channel": "U0LEAVER1", "text": "a DM"}))  # fmt: skip
+        session.add(OutboxMessage(workspace_id="T1", method="chat.postMessage", payload={"channel": "U0OTHER01", "text": "a DM"}))  # fmt: skip
+        # A year-old nudge the dry run held back, to someone else.
+        session.add(OutboxMessage(workspace_id="T1", method="chat.postEphemeral", payload={"channel": "C1", "user": "U0OTHER01"}, status="dry_run", created_at=now - timedelta(days=400)))  # fmt: skip
+        session.add(SendCounter(workspace_id="T1", day=now.date(), scope="user:U0LEAVER1", count=1))  # fmt: skip
+        session.add(SendCounter(workspace_id="T1", day=now.date(), scope="workspace", count=1))  # fmt: skip
     with database.session() as session:
         assert purge_expired(session, retention_days=365, now=now) == 4
         erased = erase_person(
             session, workspace_id="T1", user_id="U0LEAVER1", author_key=gone,
             actor="cli:test", reason="test",
         )  # fmt: skip
-    assert erased.total == 3 + 1 + 1 + 1 + 1
+    assert erased.total == 3 + 1 + 1 + 1 + 1 + 2 + 1
+    assert _count(database, OutboxMessage) == 1  # the DM to someone else
+    assert _count(database, SendCounter) == 1  # the workspace's own counter
+    with database.session() as session:
+        assert "U0LEAVER1" not in json.dumps(
+            [m.payload for m in session.scalars(select(OutboxMessage))]
+        )
     for model, column in (
         (Observation, Observation.author_key),
         (UserPreference, UserPreference.author_key),
@@ -432,3 +448,44 @@ def test_a_paused_workspace_does_not_hold_up_another(
         enqueue(session=session, method="chat.postMessage", payload={"channel": "C9", "text": "y"}, workspace_id=TEAM)  # fmt: skip
     assert sender.send_due() == 1
     assert [c.params["channel"] for c in fake.calls_to("chat.postMessage")] == ["C9"]
+
+
+def test_undertone_forget_erases_a_person_from_the_command_line(
+    settings: Settings, database: Database, tmp_path: Path
+) -> None:
+    pepper = "a-real-deployment-pepper"
+    gone = author_key("U0LEAVER1", pepper=SecretStr(pepper))
+    with database.session() as session:
+        factories.channel(session, "C1", "support")
+        factories.observations(
+            session, channel="C1", at=datetime(2026, 10, 5, tzinfo=UTC),
+            labels={"contempt": 2}, authors=1,
+        )  # fmt: skip
+        session.execute(
+            Observation.__table__.update().values(author_key=gone)  # type: ignore[attr-defined]
+        )
+        factories.observations(
+            session, channel="C1", at=datetime(2026, 10, 5, tzinfo=UTC),
+            labels={"neutral": 3}, authors=3, author_prefix="other",
+        )  # fmt: skip
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "UNDERTONE_PEPPER": pepper,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    cli = [sys.executable, "-m", "bot.cli", "forget"]
+    done = subprocess.run(
+        [*cli, "--user", "U0LEAVER1", "--workspace", "T1"],
+        env=env, capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Erased U0LEAVER1: 2 observation(s)" in done.stdout
+    assert _count(database, Observation, Observation.author_key == gone) == 0
+    assert _count(database, Observation) == 3
+    assert "erase.person" in _actions(database)
+    bad = subprocess.run(
+        [*cli, "--user", "bob"], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert bad.returncode != 0 and "not a Slack user id" in bad.stderr
+    assert "Traceback" not in bad.stderr
