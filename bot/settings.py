@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        # `SLACK_BOT_TOKEN=` copied from .env.example means "not set", not "the empty
+        # token": empty values fall back to the default, so the checks that need a value
+        # (tokens, the pepper) see that it is missing.
+        env_ignore_empty=True,
     )
 
     # Slack

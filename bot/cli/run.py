@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# A short pepper would let anyone with the database try every Slack user id against it.
+MIN_PEPPER_LENGTH = 16
+
+
 def check_can_run(settings: Settings, *, http: bool) -> None:
     """Refuse to start without the tokens the chosen mode needs, or with the dev pepper."""
     if settings.slack_bot_token is None:
@@ -35,10 +39,17 @@ def check_can_run(settings: Settings, *, http: bool) -> None:
             "SLACK_APP_TOKEN is not set; Socket Mode needs an xapp-… token "
             "(or use `undertone run --http`)"
         )
-    if settings.uses_dev_pepper and not settings.dev:
+    if settings.dev:
+        return
+    if settings.uses_dev_pepper:
         raise ConfigurationError(
-            "UNDERTONE_PEPPER is the built-in development value; set a secret of your own "
-            "(or UNDERTONE_DEV=true on a developer machine)"
+            "UNDERTONE_PEPPER is not set or is the built-in development value; set a secret "
+            "of your own (or UNDERTONE_DEV=true on a developer machine)"
+        )
+    if len(settings.pepper.get_secret_value()) < MIN_PEPPER_LENGTH:
+        raise ConfigurationError(
+            f"UNDERTONE_PEPPER is too short to keep author keys unguessable; use at least "
+            f"{MIN_PEPPER_LENGTH} random characters"
         )
 
 

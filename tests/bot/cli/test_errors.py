@@ -82,6 +82,16 @@ def test_unreadable_input_file(tmp_path: Path) -> None:
         ({}, "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": TOKEN}, "SLACK_APP_TOKEN"),
         ({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-A1-secret"}, "UNDERTONE_PEPPER"),
+        # Empty values, as in a .env copied from .env.example, count as not set.
+        ({"SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "xapp-1-A1-secret"}, "SLACK_BOT_TOKEN"),
+        (
+            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-A", "UNDERTONE_PEPPER": ""},
+            "UNDERTONE_PEPPER is not set",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-A", "UNDERTONE_PEPPER": "abc"},
+            "UNDERTONE_PEPPER is too short",
+        ),
     ],
 )
 def test_run_refuses_without_tokens_or_with_the_dev_pepper(
