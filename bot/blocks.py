@@ -175,7 +175,8 @@ def channel_notice(*, min_group: int) -> dict[str, Any]:
                 "• *Who sees what:* if a message reads as contempt for a customer, only its "
                 "author may get a private nudge (at most one a day). Managers and leaders see "
                 f"team-level numbers covering at least {min_group} people, never names or quotes.\n"
-                "• *Rather not?* `/undertone nudges off` turns nudges off for you."
+                "• *Rather not?* `/undertone nudges off` turns nudges off for you; "
+                "`/undertone opt-out` stops Undertone reading your messages at all."
             ),
             _context("`/undertone privacy` has the details. `/undertone help` lists the commands."),
         ],
@@ -203,8 +204,10 @@ def privacy(
         f"• *Leaders:* a monthly culture report with the same rule of at least {min_group} "
         "people per number.\n\n"
         f"*How long:* {retention}\n\n"
-        "*Your choices:* `/undertone nudges off` stops nudges. If a nudge was wrong, its "
-        "buttons tell Undertone so; your message text is only kept if you choose to share it."
+        "*Your choices:* `/undertone nudges off` stops nudges. `/undertone opt-out` stops "
+        "Undertone reading your messages at all (`/undertone opt-in` undoes it). If a nudge "
+        "was wrong, its buttons tell Undertone so; your message text is only kept if you "
+        "choose to share it."
     )
     blocks = [_mrkdwn(body)]
     if page:
@@ -218,6 +221,8 @@ def help_text(*, is_admin: bool) -> dict[str, Any]:
         "*Undertone commands*",
         "`/undertone privacy`: what Undertone keeps and who sees what",
         "`/undertone nudges off` · `/undertone nudges on`: private nudges for you",
+        "`/undertone opt-out` · `/undertone opt-in`: leave your messages out of Undertone "
+        "altogether, or let it read them again",
         "`/culture-report [YYYY-MM] [#channel|team]`: the culture report (leaders, admins, "
         "a team's managers)",
     ]
@@ -245,6 +250,7 @@ def home(
     *,
     nudges_enabled: bool,
     min_group: int,
+    opted_out: bool = False,
     headline: Sequence[str] = (),
     channels: Sequence[str] = (),
     who_sees_what: Sequence[str] = (),
@@ -270,6 +276,13 @@ def home(
             },
             "accessory": toggle,
         },
+        _mrkdwn(
+            "*You are opted out:* Undertone does not read your messages. "
+            "`/undertone opt-in` lets it read them again."
+            if opted_out
+            else "*Your messages are read* for the anonymous team figures. "
+            "`/undertone opt-out` leaves them out altogether."
+        ),
         _mrkdwn(
             "*What Undertone keeps:* no message text; only times, labels, scores and an "
             "anonymous key per author. Managers and leaders see numbers only when at least "

@@ -65,6 +65,25 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
         if words[1] == "on":
             return blocks.simple("Nudges are on. You'll get at most one private note a day.")
         return blocks.simple("Nudges are off. `/undertone nudges on` turns them back on.")
+    if words[0] in ("opt-out", "opt-in") and len(words) == 1:
+        with services.database.session() as session:
+            preferences.set_opted_out(
+                session=session,
+                workspace_id=workspace_id,
+                author_key=services.author_key(user_id),
+                opted_out=words[0] == "opt-out",
+            )
+        if words[0] == "opt-in":
+            return blocks.simple(
+                "You're back in: Undertone reads your new messages again, counts them in the "
+                "anonymous team figures and may nudge you (if your nudges are on)."
+            )
+        return blocks.simple(
+            "You're opted out: from now on Undertone does not read your messages at all, so "
+            "they are not classified, counted or nudged. What it recorded before (labels, "
+            "never text) stays in the anonymous figures until retention deletes it; an "
+            "admin can erase it now. `/undertone opt-in` undoes this."
+        )
     if words[0] in _SETTINGS_AREAS:
         area, what, run = _SETTINGS_AREAS[words[0]]
         if not services.is_admin(user_id):

@@ -92,6 +92,7 @@ def publish_home(services: Services, *, user_id: str, workspace_id: str) -> None
             )
     view = blocks.home(
         nudges_enabled=prefs.nudges_enabled,
+        opted_out=prefs.opted_out,
         min_group=services.settings.min_group,
         headline=headline,
         channels=channels,

@@ -186,6 +186,23 @@ def test_nudges_off_means_no_nudge(live: LiveApp, fake: FakeSlack) -> None:
     assert live.command("nudges on")["text"].startswith("Nudges are on")
 
 
+def test_opting_out_leaves_a_persons_messages_unread_until_they_opt_in(
+    live: LiveApp, fake: FakeSlack
+) -> None:
+    assert "opted out" in live.command("opt-out")["text"]
+    live.message(CONTEMPT, ts="1760000000.000650")
+    live.message(NEUTRAL, ts="1760000000.000651", user="U0SOMEONE")
+    wait_until(lambda: len(observations(live)) == 1, what="the other person's observation")
+    live.settle()
+    assert [o.message_ts for o in observations(live)] == ["1760000000.000651"]
+    assert live.scalar(select(func.count()).select_from(PendingMessage)) == 0
+    assert fake.calls_to("chat.postEphemeral") == []
+    assert "back in" in live.command("opt-in")["text"]
+    live.message(CONTEMPT, ts="1760000000.000652")
+    fake.wait_for("chat.postEphemeral")
+    assert len(observations(live)) == 2
+
+
 def test_at_most_one_nudge_per_person_per_day(live: LiveApp, fake: FakeSlack) -> None:
     live.message(CONTEMPT, ts="1760000000.000700")
     fake.wait_for("chat.postEphemeral")
