@@ -157,7 +157,13 @@ def share_reply(shared: bool) -> dict[str, Any]:
     return {"text": text, "blocks": [_mrkdwn(text)], "replace_original": True}
 
 
-def channel_notice(*, min_group: int) -> dict[str, Any]:
+def once_per(hours: int) -> str:
+    """Return how often a nudge may come, for "at most one …": "a day", "a week"."""
+    named = {24: "a day", 48: "every two days", 168: "a week"}
+    return named.get(hours, "an hour" if hours == 1 else f"every {hours} hours")
+
+
+def channel_notice(*, min_group: int, nudge_hours: int = 24) -> dict[str, Any]:
     """Return the notice Undertone posts once when it joins a channel."""
     text = (
         ":wave: Hi, I'm *Undertone*. I help teams keep talking about customers honestly: "
@@ -173,7 +179,8 @@ def channel_notice(*, min_group: int) -> dict[str, Any]:
                 "• *What I keep:* no message text. Only the time, a label, scores and an "
                 "anonymous key for the author.\n"
                 "• *Who sees what:* if a message reads as contempt for a customer, only its "
-                "author may get a private nudge (at most one a day). Managers and leaders see "
+                f"author may get a private nudge (at most one {once_per(nudge_hours)}). "
+                "Managers and leaders see "
                 f"team-level numbers covering at least {min_group} people, never names or quotes.\n"
                 "• *Rather not?* `/undertone nudges off` turns nudges off for you; "
                 "`/undertone opt-out` stops Undertone reading your messages at all."
@@ -251,6 +258,7 @@ def home(
     nudges_enabled: bool,
     min_group: int,
     opted_out: bool = False,
+    nudge_hours: int = 24,
     headline: Sequence[str] = (),
     channels: Sequence[str] = (),
     who_sees_what: Sequence[str] = (),
@@ -271,7 +279,8 @@ def home(
             "text": {
                 "type": "mrkdwn",
                 "text": f"*Your nudges are {'on' if nudges_enabled else 'off'}.* "
-                "A nudge is a private note, at most one a day, when a message of yours "
+                f"A nudge is a private note, at most one {once_per(nudge_hours)}, when a "
+                "message of yours "
                 "reads as contempt for a customer.",
             },
             "accessory": toggle,
@@ -328,7 +337,9 @@ def trend_alert(
 ) -> dict[str, Any]:
     """Return the DM a manager gets when their team's contempt rises clearly."""
     comparison = (
-        f" The rest of the organisation is at {_pct(rest_rate)}." if rest_rate is not None else ""
+        f" The rest of the organisation is at {_pct(rest_rate)}."
+        if rest_rate is not None
+        else " There are not enough people elsewhere in the organisation to compare."
     )
     summary = (
         f"*Heads-up about {team}:* over the last 7 days, {_pct(recent_rate)} of {messages} "

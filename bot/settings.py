@@ -106,6 +106,8 @@ class Settings(BaseSettings):
 
     # Nudges
     nudge_threshold: float = Field(default=0.85, gt=0.0, le=1.0)
+    # At most one nudge per person in this many hours.
+    nudge_cooldown_hours: int = Field(default=24, ge=1, le=720)
     # True: nobody is nudged until they turn nudges on themselves.
     nudges_opt_in: bool = False
 

@@ -63,7 +63,8 @@ def undertone_reply(services: Services, command: dict[str, Any]) -> dict[str, An
                 enabled=words[1] == "on",
             )
         if words[1] == "on":
-            return blocks.simple("Nudges are on. You'll get at most one private note a day.")
+            per = blocks.once_per(settings.nudge_cooldown_hours)
+            return blocks.simple(f"Nudges are on. You'll get at most one private note {per}.")
         return blocks.simple("Nudges are off. `/undertone nudges on` turns them back on.")
     if words[0] in ("opt-out", "opt-in") and len(words) == 1:
         with services.database.session() as session:

@@ -93,6 +93,7 @@ def publish_home(services: Services, *, user_id: str, workspace_id: str) -> None
     view = blocks.home(
         nudges_enabled=prefs.nudges_enabled,
         opted_out=prefs.opted_out,
+        nudge_hours=services.settings.nudge_cooldown_hours,
         min_group=services.settings.min_group,
         headline=headline,
         channels=channels,

@@ -26,6 +26,7 @@ def register(app: App, services: Services) -> None:
                 channel_id=str(event.get("channel") or ""),
                 is_private=event.get("channel_type") == "G",
                 min_group=services.settings.min_group,
+                nudge_hours=services.settings.nudge_cooldown_hours,
             )
         services.sender.wake()
 

@@ -30,9 +30,9 @@ class NudgePolicy:
     author in the cooldown window. History (backfill, exports) is never nudged.
     """
 
-    def __init__(self, settings: Settings, *, cooldown: timedelta = timedelta(hours=24)) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.cooldown = cooldown
+        self.cooldown = timedelta(hours=settings.nudge_cooldown_hours)
 
     def after_store(
         self, *, session: Session, classified: Sequence[Classified], source: str

@@ -53,7 +53,13 @@ def ensure_channel(
 
 
 def introduce(
-    *, session: Session, workspace_id: str, channel_id: str, is_private: bool, min_group: int
+    *,
+    session: Session,
+    workspace_id: str,
+    channel_id: str,
+    is_private: bool,
+    min_group: int,
+    nudge_hours: int = 24,
 ) -> bool:
     """Post the transparency notice in a channel Undertone just joined, once ever."""
     ensure_channel(
@@ -73,7 +79,10 @@ def introduce(
     enqueue(
         session=session,
         method="chat.postMessage",
-        payload={"channel": channel_id, **blocks.channel_notice(min_group=min_group)},
+        payload={
+            "channel": channel_id,
+            **blocks.channel_notice(min_group=min_group, nudge_hours=nudge_hours),
+        },
         workspace_id=workspace_id,
         dedupe_key=f"notice:{workspace_id}:{channel_id}",
     )

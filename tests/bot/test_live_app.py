@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,26 @@ def test_at_most_one_nudge_per_person_per_day(live: LiveApp, fake: FakeSlack) ->
     live.settle()
     calls = fake.calls_to("chat.postEphemeral")
     assert sorted(c.params["user"] for c in calls) == [AUTHOR, "U0SOMEONE"]
+
+
+def test_the_nudge_cooldown_is_a_setting(
+    settings: Settings, database: Database, fake: FakeSlack
+) -> None:
+    hourly = settings.model_copy(update={"nudge_cooldown_hours": 1})
+    with running(hourly, database, fake) as app:
+        assert "one private note an hour" in app.command("nudges on")["text"]
+        app.message(CONTEMPT, ts="1760000000.000710")
+        fake.wait_for("chat.postEphemeral")
+        app.settle()
+        # Two hours later by the nudge's own clock: past an hour's cooldown, not a day's.
+        with database.session() as session:
+            session.execute(
+                Nudge.__table__.update().values(  # type: ignore[attr-defined]
+                    created_at=datetime.now(UTC) - timedelta(hours=2)
+                )
+            )
+        app.message(CONTEMPT + " again", ts="1760000000.000711")
+        wait_until(lambda: len(fake.calls_to("chat.postEphemeral")) == 2, what="a second nudge")
 
 
 @pytest.mark.parametrize(
