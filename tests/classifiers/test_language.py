@@ -50,6 +50,20 @@ def test_short_latin_text_is_undetermined_not_guessed(
     assert detector.detect([text]) == [None]
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("los de Acme son idiotas", "es"),
+        ("les gens d'Acme sont nuls", "fr"),
+        ("die von Acme sind Idioten", "de"),
+    ],
+)
+def test_short_text_made_of_another_languages_function_words_is_placed(
+    detector: LanguageDetector, text: str, lang: str
+) -> None:
+    assert detector.detect([text]) == [lang]
+
+
 def test_short_text_in_a_self_identifying_script_is_still_detected(
     detector: LanguageDetector,
 ) -> None:

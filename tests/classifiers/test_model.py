@@ -95,6 +95,9 @@ def test_unsupported_languages_say_so(classifier: ToneClassifier) -> None:
     # Too short to tell: no language is claimed, and Latin script is scored as trained.
     [short] = classifier.predict("Initech renewal quote sent")
     assert short.lang is None and short.supported
+    # Short, but plainly Spanish, which the model was not measured in: not scored.
+    [spanish] = classifier.predict("los de Acme son idiotas")
+    assert spanish.lang == "es" and spanish.supported is ("es" in classifier.supported_languages)
 
 
 def test_empty_text_is_refused(classifier: ToneClassifier) -> None:
