@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -245,7 +246,7 @@ def print_summary(result) -> None:  # type: ignore[no-untyped-def]
             f"{result.files_already_done} day file(s) were already analysed by an earlier run"
         )
     for name, reason in result.problems:
-        stderr.print(f"[yellow]skipped {name}: {reason}[/]")
+        stderr.print(f"[yellow]{escape(name)}: {escape(reason)}[/]")
 
 
 def latest_complete_month(result, settings: Settings):  # type: ignore[no-untyped-def]
@@ -311,7 +312,8 @@ def analyze(
 ) -> int:
     """Classify a Slack export offline and print the culture report for its latest month.
 
-    Exit code 0: everything read; 1: some files could not be read (they are listed).
+    Exit code 0: everything read; 1: partial, some files or messages could not be read
+    (each is named).
     """
     rt = runtime(ctx)
     settings = rt.settings
@@ -337,8 +339,8 @@ def analyze(
     show_results(result, settings, rt.database)
     if result.partial:
         stderr.print(
-            f"[yellow]finished with {len(result.problems)} unreadable file(s): "
-            "the analysis is partial[/]"
+            f"[yellow]finished with {len(result.problems)} problem(s) in the export, listed "
+            "above: the analysis is partial[/]"
         )
         return 1
     return 0

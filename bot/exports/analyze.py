@@ -26,6 +26,9 @@ from bot.workspaces.service import ensure_channel, ensure_workspace
 log = logging.getLogger(__name__)
 
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})\.json$")
+# normalize()'s reason for a message whose `ts` is missing or not a Slack timestamp: in an
+# export that is damage to the file, so the file is named, not just the message counted.
+_NO_TS = "no ts"
 
 
 @dataclass
@@ -201,12 +204,14 @@ class ExportAnalysis:
                     bytes_done += size
                     progress(messages_done, bytes_done)
                     continue
+                without_ts = 0
                 for raw in self.export.messages(name):
                     tally.read += 1
                     messages_done += 1
                     message = normalize(raw, channel_id=channel.id)
                     if isinstance(message, Skipped):
                         result.skipped[message.reason] = result.skipped.get(message.reason, 0) + 1
+                        without_ts += message.reason == _NO_TS
                         continue
                     moment = datetime.fromtimestamp(float(message.ts), tz=UTC)
                     if result.latest_message is None or moment > result.latest_message:
@@ -215,6 +220,10 @@ class ExportAnalysis:
                     if len(batch) >= self.batch_size:
                         flush()
                         progress(messages_done, bytes_done)
+                if without_ts:
+                    self.export.problems.add(
+                        name, f"{without_ts} message(s) without a valid ts were skipped"
+                    )
                 if not any(problem[0] == name for problem in self.export.problems.items):
                     finished_files.append((name, fingerprint))
                 bytes_done += size

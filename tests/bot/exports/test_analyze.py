@@ -149,3 +149,64 @@ def test_the_cli_says_when_a_run_was_partial(tmp_path: Path) -> None:
         check=False,
     )
     assert unknown.returncode == 2 and "--since 'yesterday' is not a date" in unknown.stderr
+
+
+def _export_zip(tmp_path: Path, files: dict[str, str]) -> Path:
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _message(ts: str | None, text: str = "the acme renewal is on thursday") -> dict:
+    message = {"type": "message", "user": "U0AAAAAA1", "text": text}
+    if ts is not None:
+        message["ts"] = ts
+    return message
+
+
+def _cli(path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "UNDERTONE_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'undertone.db'}"
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "analyze", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_messages_without_ts_name_their_file_and_make_the_run_partial(
+    database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    path = _export_zip(
+        tmp_path,
+        {
+            "channels.json": json.dumps([{"id": "C1", "name": "general"}]),
+            "general/2023-11-14.json": json.dumps(
+                [_message("1699956000.000100"), _message(None), _message("not a time")]
+            ),
+            "general/2023-11-15.json": json.dumps([_message("1700042400.000100")]),
+        },
+    )
+    result = run_analysis(database, settings, path)
+    assert result.classified == count(database) == 2  # the good messages of both days
+    assert result.skipped == {"no ts": 2}
+    assert result.problems == [
+        ("general/2023-11-14.json", "2 message(s) without a valid ts were skipped")
+    ]
+    assert result.partial
+    # Still damaged on a second run: said again, while the clean day is not read twice.
+    again = run_analysis(database, settings, path)
+    assert again.files_already_done == 1
+    assert [name for name, _ in again.problems] == ["general/2023-11-14.json"]
+    assert count(database) == 2
+
+    cli = _cli(path, tmp_path)
+    assert cli.returncode == 1, cli.stderr
+    assert "general/2023-11-14.json: 2 message(s) without a valid ts" in cli.stderr
+    assert "partial" in cli.stderr
