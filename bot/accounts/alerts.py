@@ -2,7 +2,8 @@
 
 The same care as team alerts (`bot.alerts.service`): an exact one-sided binomial test of
 the last 7 days against the account's previous 8 weeks across the whole organisation, a
-minimum effect and sample, at least the minimum group of people, and at most one alert
+minimum effect and sample, at least the minimum group of people in both the last week and
+the baseline it is compared with (the DM quotes both rates), and at most one alert
 per account per week, claimed in the database so two schedulers cannot both send it.
 """
 
@@ -86,13 +87,17 @@ def check_accounts(
         cell = recent[account_id] if in_recent else baseline[account_id]
         cell.label_counts[label] = cell.label_counts.get(label, 0) + count
     authors = (
-        select(ObservationAccount.account_id, func.count(func.distinct(Observation.author_key)))
+        select(
+            ObservationAccount.account_id,
+            is_recent.label("recent"),
+            func.count(func.distinct(Observation.author_key)),
+        )
         .join(Observation, joined)
-        .where(window, is_recent, Observation.label != NOT_CUSTOMER)
-        .group_by(ObservationAccount.account_id)
+        .where(window, Observation.label != NOT_CUSTOMER)
+        .group_by(ObservationAccount.account_id, is_recent)
     )
-    for account_id, count in session.execute(authors):
-        recent[account_id].authors = int(count)
+    for account_id, in_recent, count in session.execute(authors):
+        (recent[account_id] if in_recent else baseline[account_id]).authors = int(count)
     names = {
         a.id: a.name
         for a in session.scalars(select(Account).where(Account.workspace_id == workspace_id))
@@ -108,6 +113,7 @@ def check_accounts(
         rise = (
             n1 >= MIN_RECENT_MESSAGES
             and cell.authors >= min_group
+            and before.authors >= min_group
             and rate1 is not None
             and n0 > 0
             and p_value < MAX_P_VALUE

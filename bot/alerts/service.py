@@ -2,9 +2,11 @@
 
 "Clearly" is a one-sided exact binomial test of the last 7 days against the team's
 previous 8 weeks, plus a minimum size of effect and of sample, so a handful of messages
-in a quiet week never fires. Alerts carry numbers and suggestions only: no names, no
-quotes, no links to messages. At most one alert per team per week (a database claim),
-and a follow-up once the rate is back to normal.
+in a quiet week never fires. Both periods compared must cover at least the minimum group
+of people, and so must "the rest of the organisation" before its rate is quoted. Alerts
+carry numbers and suggestions only: no names, no quotes, no links to messages. At most
+one alert per team per week (a database claim), and a follow-up once the rate is back to
+normal.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ class TrendCheck:
     baseline_rate: float | None
     recent_messages: int
     recent_authors: int
+    baseline_authors: int
     p_value: float
-    rest_rate: float | None
+    rest_rate: float | None  # None when too few people elsewhere to quote it
     verdict: str | None  # rise, recovered or None
 
 
@@ -114,11 +117,16 @@ def check_trends(
         p_value = binomial_upper_tail(x1, n1, p0) if n1 else 1.0
         rate1 = x1 / n1 if n1 else None
         rest_n = org_recent.about_customers - n1
-        rest_rate = (org_recent.label_counts[CONTEMPT] - x1) / rest_n if rest_n > 0 else None
+        rest_rate = (
+            (org_recent.label_counts[CONTEMPT] - x1) / rest_n
+            if rest_n > 0 and window.rest_authors >= min_group
+            else None
+        )
         verdict = None
         enough = n1 >= MIN_RECENT_MESSAGES and recent.authors >= min_group
         if (
             enough
+            and baseline.authors >= min_group
             and rate1 is not None
             and n0 > 0
             and p_value < MAX_P_VALUE
@@ -142,6 +150,7 @@ def check_trends(
                 baseline_rate=x0 / n0 if n0 else None,
                 recent_messages=n1,
                 recent_authors=recent.authors,
+                baseline_authors=baseline.authors,
                 p_value=p_value,
                 rest_rate=rest_rate,
                 verdict=verdict,

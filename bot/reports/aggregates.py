@@ -156,6 +156,9 @@ class WindowFigures:
 
     recent: Cell
     baseline: Cell
+    # Distinct authors who wrote about customers outside this team in the recent window:
+    # the people behind "the rest of the organisation".
+    rest_authors: int = 0
 
 
 def window_figures(
@@ -185,12 +188,40 @@ def window_figures(
     about = and_(Observation.label != NOT_CUSTOMER, scored)
     authors = (
         _with_team(
-            select(team.label("team"), func.count(func.distinct(Observation.author_key))),
+            select(
+                team.label("team"),
+                is_recent.label("recent"),
+                func.count(func.distinct(Observation.author_key)),
+            ),
             workspace_id,
         )
-        .where(_in_range(workspace_id, recent_start, end), about)
-        .group_by(team)
+        .where(_in_range(workspace_id, baseline_start, end), about)
+        .group_by(team, is_recent)
     )
-    for team_id, count in session.execute(authors):
-        out[team_id].recent.authors = int(count)
+    for team_id, recent, count in session.execute(authors):
+        cell = out[team_id].recent if recent else out[team_id].baseline
+        cell.authors = int(count)
+    recent_window = and_(_in_range(workspace_id, recent_start, end), about)
+    everyone = int(
+        session.scalar(
+            select(func.count(func.distinct(Observation.author_key))).where(recent_window)
+        )
+        or 0
+    )
+    # "Elsewhere" is everyone minus the authors who wrote in this team and nowhere else.
+    only_here = (
+        _with_team(select(Observation.author_key, func.min(team).label("team")), workspace_id)
+        .where(recent_window)
+        .group_by(Observation.author_key)
+        .having(func.count(func.distinct(team)) == 1)
+        .subquery()
+    )
+    only_in: dict[str, int] = {
+        team_id: int(count)
+        for team_id, count in session.execute(
+            select(only_here.c.team, func.count()).group_by(only_here.c.team)
+        )
+    }
+    for team_id, window in out.items():
+        window.rest_authors = everyone - only_in.get(team_id, 0)
     return dict(out)

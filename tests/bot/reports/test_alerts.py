@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from bot.alerts.models import Alert
 from bot.alerts.service import check_trends, send_trend_alerts
@@ -135,3 +135,96 @@ def test_a_team_without_managers_is_logged_not_crashed(
         sent = send_trend_alerts(s, workspace_id="T1", now=NOW, min_group=5, zone=ZONE)
     assert sent == []
     assert "Engineering needs an alert but has no managers" in caplog.text
+
+
+def _two_teams(database: Database, elsewhere: list[str]) -> None:
+    """Implementation (C1) and one other team over the channels in `elsewhere`."""
+    with database.session() as s:
+        factories.channel(s, "C1", "implementation")
+        factories.team(s, "Implementation", ["C1"], ["U0MGR0001"])
+        for n, channel in enumerate(elsewhere, start=2):
+            factories.channel(s, channel, f"support-{n}")
+        factories.team(s, "Support", elsewhere, ["U0MGR0002"])
+        _baseline(s, "C1")
+        _last_week(s, "C1", {"contempt": 20, "constructive": 30, "frustration": 10})
+
+
+def _alert_text(database: Database) -> str:
+    with database.session() as s:
+        sent = send_trend_alerts(s, workspace_id="T1", now=NOW, min_group=5, zone=ZONE)
+        assert [c.team_name for c in sent] == ["Implementation"]
+        return str(s.scalars(select(OutboxMessage)).first().payload)  # type: ignore[union-attr]
+
+
+def test_the_rest_of_the_organisation_is_quoted_only_when_enough_people_wrote_it(
+    database: Database,
+) -> None:
+    # Support is the whole rest of the organisation: two channels with 30 messages each,
+    # but written by the same three people. Its rate would be theirs.
+    _two_teams(database, ["C2", "C3"])
+    with database.session() as s:
+        for channel in ("C2", "C3"):
+            factories.observations(
+                s,
+                channel=channel,
+                at=NOW - timedelta(days=6),
+                labels={"contempt": 9, "constructive": 21},
+                authors=3,
+                author_prefix="support",
+                spread=timedelta(days=5),
+            )
+    text = _alert_text(database)
+    assert "rest of the organisation is at" not in text
+    assert "30%" not in text  # the three people's rate
+    assert "not enough people elsewhere in the organisation to compare" in text
+
+
+def test_the_rest_of_the_organisation_is_quoted_when_enough_people_wrote_it(
+    database: Database,
+) -> None:
+    _two_teams(database, ["C2"])
+    with database.session() as s:
+        _last_week(s, "C2", {"contempt": 9, "constructive": 21}, authors=6)
+    assert "The rest of the organisation is at 30%" in _alert_text(database)
+
+
+def test_a_baseline_written_by_too_few_people_is_never_compared(database: Database) -> None:
+    with database.session() as s:
+        factories.channel(s, "C1", "implementation")
+        factories.team(s, "Implementation", ["C1"], ["U0MGR0001"])
+        _baseline(s, "C1", authors=3)  # the team's "normal" is three people's rate
+        _last_week(s, "C1", {"contempt": 20, "constructive": 30, "frustration": 10})
+        sent = send_trend_alerts(s, workspace_id="T1", now=NOW, min_group=5, zone=ZONE)
+        assert sent == []
+        assert s.scalars(select(OutboxMessage)).all() == []
+
+
+def test_an_account_baseline_written_by_too_few_people_is_never_compared(
+    database: Database,
+) -> None:
+    from sqlalchemy import insert
+
+    from bot.accounts.alerts import send_account_alerts
+    from bot.accounts.models import Account, ObservationAccount
+    from bot.observations.models import Observation
+
+    with database.session() as s:
+        factories.channel(s, "C1", "implementation")
+        team = factories.team(s, "Implementation", ["C1"], ["U0MGR0001"])
+        account = Account(workspace_id="T1", name="Kestrel Air", name_key="kestrel air")
+        account.owner_team_id = team.id
+        s.add(account)
+        _baseline(s, "C1", authors=3)  # eight weeks about Kestrel from three people
+        _last_week(s, "C1", {"contempt": 20, "constructive": 30, "frustration": 10})
+        s.execute(
+            insert(ObservationAccount).from_select(
+                ["workspace_id", "channel_id", "message_ts", "account_id"],
+                select(
+                    Observation.workspace_id,
+                    Observation.channel_id,
+                    Observation.message_ts,
+                    literal(account.id),
+                ),
+            )
+        )
+        assert send_account_alerts(s, workspace_id="T1", now=NOW, min_group=5, zone=ZONE) == []
