@@ -124,9 +124,17 @@ def resolve_channel(session: Session, workspace_id: str, reference: str) -> str 
 
 
 def apply_specs(
-    session: Session, *, workspace_id: str, specs: list[TeamSpec], path: str = "teams.yml"
+    session: Session,
+    *,
+    workspace_id: str,
+    specs: list[TeamSpec],
+    path: str = "teams.yml",
+    actor: str = "undertone",
 ) -> None:
-    """Make the teams in the database exactly those of the file (all or nothing)."""
+    """Make the teams in the database exactly those of the file (all or nothing).
+
+    A change to the teams is recorded in the audit log; loading the same file again is not.
+    """
     resolved: list[tuple[TeamSpec, list[str]]] = []
     claimed: dict[str, str] = {}
     for spec in specs:
@@ -146,6 +154,7 @@ def apply_specs(
             claimed[channel_id] = spec.name
             channel_ids.append(channel_id)
         resolved.append((spec, channel_ids))
+    before = _layout(session, workspace_id)
     session.execute(delete(Team).where(Team.workspace_id == workspace_id))
     session.flush()
     for spec, channel_ids in resolved:
@@ -155,6 +164,30 @@ def apply_specs(
         ]
         team.managers = [TeamManager(user_id=u) for u in dict.fromkeys(spec.managers)]
         session.add(team)
+    session.flush()
+    if _layout(session, workspace_id) != before:
+        from bot.governance.service import audit
+
+        audit(
+            session,
+            workspace_id=workspace_id,
+            actor=actor,
+            action="teams.file",
+            target=Path(path).name,
+            details={"teams": len(resolved)},
+        )
+
+
+def _layout(session: Session, workspace_id: str) -> set[tuple[str, frozenset[str], frozenset[str]]]:
+    """Return the workspace's teams as comparable values: name, channels, managers."""
+    return {
+        (
+            team.name,
+            frozenset(c.channel_id for c in team.channels),
+            frozenset(m.user_id for m in team.managers),
+        )
+        for team in session.scalars(select(Team).where(Team.workspace_id == workspace_id))
+    }
 
 
 def find_team(session: Session, workspace_id: str, name: str) -> Team | None:

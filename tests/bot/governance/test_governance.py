@@ -489,3 +489,24 @@ def test_undertone_forget_erases_a_person_from_the_command_line(
     )
     assert bad.returncode != 0 and "not a Slack user id" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_changed_teams_file_leaves_an_audit_row_and_the_same_file_does_not(
+    database: Database,
+) -> None:
+    from bot.teams.service import apply_specs, parse_teams
+
+    first = "teams:\n  - name: Support\n    channels: ['#support']\n    managers: [U0MGR0001]\n"
+    with database.session() as session:
+        factories.channel(session, "C0SUPP001", "support")
+        apply_specs(session, workspace_id="T1", specs=parse_teams(first), path="/etc/teams.yml")
+    with database.session() as session:  # the app restarting with the same file
+        apply_specs(session, workspace_id="T1", specs=parse_teams(first), path="/etc/teams.yml")
+    assert _actions(database) == ["teams.file"]
+    changed = first.replace("U0MGR0001", "U0MGR0002")
+    with database.session() as session:
+        apply_specs(session, workspace_id="T1", specs=parse_teams(changed), path="/etc/teams.yml")
+    assert _actions(database) == ["teams.file", "teams.file"]
+    with database.session() as session:
+        entry = session.scalars(select(AuditEntry)).first()
+    assert entry is not None and entry.target == "teams.yml" and entry.actor == "undertone"
