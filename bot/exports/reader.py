@@ -5,6 +5,11 @@ The standard layout: `channels.json` (public), `groups.json` (private), `dms.jso
 per channel holding a `YYYY-MM-DD.json` list of messages per day. Day files are parsed
 incrementally, so memory stays flat however large the export is, and a zip is read in
 place, never unpacked to disk. Damaged parts are skipped, named and counted.
+
+An Enterprise Grid organisation export keeps that layout at its root for the org-wide
+channels (with `org_users.json` in place of `users.json`) and puts each workspace in a
+folder of its own under `teams/`. The root is read as usual; the workspace folders are
+not, and are named as a problem so the run says it is partial.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _DAY_FILE = re.compile(r"^(?P<folder>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
 _GRID_MARKERS = ("org_users.json", "workspaces.json")
+_GRID_WORKSPACES = "teams/"
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,32 @@ class SlackExport:
         self._channels: list[ExportChannel] | None = None
         self.root = _common_root(names)
         self.names = {n[len(self.root) :] for n in names if n.endswith(".json")}
-        if any(marker in self.names for marker in _GRID_MARKERS):
-            raise InputError(
-                f"{path} is an Enterprise Grid organisation export; export each workspace on "
-                "its own and analyse those"
+        grid = next((m for m in _GRID_MARKERS if m in self.names), None)
+        if grid is not None:
+            self._note_grid(grid)
+
+    def _note_grid(self, marker: str) -> None:
+        """Record, in one line, what of an Enterprise Grid org export is not analysed."""
+        workspaces = sorted(
+            {
+                n.split("/")[1]
+                for n in self.names
+                if n.startswith(_GRID_WORKSPACES) and n.count("/") >= 2
+            }
+        )
+        if not workspaces:
+            self.problems.add(
+                marker,
+                "an Enterprise Grid organisation export: only its org-wide channels are analysed",
             )
+            return
+        shown = ", ".join(workspaces[:5]) + (", …" if len(workspaces) > 5 else "")
+        self.problems.add(
+            _GRID_WORKSPACES,
+            f"Enterprise Grid workspace folders are not supported: {len(workspaces)} "
+            f"workspace(s) left out ({shown}), only the org-wide channels are analysed; "
+            "export each workspace on its own to include it",
+        )
 
     def close(self) -> None:
         """Release the archive."""
@@ -238,6 +265,6 @@ def _common_root(names: list[str]) -> str:
     if len(tops) == 1 and not any("/" not in n for n in names):
         top = next(iter(tops))
         inner = [n[len(top) + 1 :] for n in names]
-        if any(n in ("channels.json", "users.json") for n in inner):
+        if any(n in ("channels.json", "users.json", *_GRID_MARKERS) for n in inner):
             return top + "/"
     return ""

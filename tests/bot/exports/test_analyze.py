@@ -18,7 +18,7 @@ from bot.exports.reader import SlackExport
 from bot.ingest.pipeline import Pipeline
 from bot.models import Base, Observation
 from bot.settings import Settings
-from tests.bot.exports.test_reader import HFARAN
+from tests.bot.exports.test_reader import HFARAN, grid_export
 from tests.fakes import FakeClassifier
 
 
@@ -210,3 +210,12 @@ def test_messages_without_ts_name_their_file_and_make_the_run_partial(
     assert cli.returncode == 1, cli.stderr
     assert "general/2023-11-14.json: 2 message(s) without a valid ts" in cli.stderr
     assert "partial" in cli.stderr
+
+
+def test_an_enterprise_grid_export_is_analysed_in_part_and_says_so(tmp_path: Path) -> None:
+    cli = _cli(grid_export(tmp_path), tmp_path)
+    assert cli.returncode == 1, cli.stderr
+    assert "Enterprise Grid workspace folders are not supported" in cli.stderr
+    assert "(sales, support)" in cli.stderr and "partial" in cli.stderr
+    assert "#announcements" in cli.stdout and "#deals" not in cli.stdout
+    assert "2 classified" in cli.stdout

@@ -186,10 +186,51 @@ def test_a_corrupt_zip_is_one_clear_error(tmp_path: Path) -> None:
         SlackExport(path)
 
 
-def test_an_enterprise_grid_export_is_refused_with_advice(tmp_path: Path) -> None:
-    path = _zip(tmp_path, {"org_users.json": "[]", "channels.json": CHANNELS})
-    with pytest.raises(InputError, match="Enterprise Grid"):
-        SlackExport(path)
+def grid_export(tmp_path: Path) -> Path:
+    """Build an Enterprise Grid org export: org-wide channels at the root, workspaces in teams/."""
+    said = {"type": "message", "user": "W0AAAAAA1", "text": "acme signed the renewal"}
+    day = _day({**said, "ts": "1700000000.000100"}, {**said, "ts": "1700000100.000100"})
+    workspace = {
+        "channels.json": json.dumps([{"id": "C9", "name": "deals"}]),
+        "users.json": json.dumps([{"id": "W0AAAAAA1", "team_id": "T0SALES"}]),
+        "groups.json": "[]",
+        "dms.json": "[]",
+        "mpims.json": "[]",
+        "deals/2023-11-14.json": day,
+    }
+    return _zip(
+        tmp_path,
+        {
+            "org_users.json": json.dumps([{"id": "W0AAAAAA1", "name": "kim"}]),
+            "channels.json": json.dumps([{"id": "C1", "name": "announcements"}]),
+            "groups.json": "[]",
+            "dms.json": json.dumps([{"id": "D1", "members": ["W0AAAAAA1"]}]),
+            "mpims.json": "[]",
+            "announcements/2023-11-14.json": day,
+            "D1/2023-11-14.json": day,
+            **{f"teams/sales/{name}": data for name, data in workspace.items()},
+            **{f"teams/support/{name}": data for name, data in workspace.items()},
+        },
+    )
+
+
+def test_an_enterprise_grid_export_reads_its_org_wide_channels_and_names_the_rest(
+    tmp_path: Path,
+) -> None:
+    with SlackExport(grid_export(tmp_path)) as export:
+        monitored = [c for c in export.channels() if c.monitored]
+        read = sum(len(list(export.messages(d))) for c in monitored for d in export.day_files(c))
+        problems = list(export.problems.items)
+    assert [c.name for c in monitored] == ["announcements"]
+    assert read == 2
+    assert problems == [
+        (
+            "teams/",
+            "Enterprise Grid workspace folders are not supported: 2 workspace(s) left out "
+            "(sales, support), only the org-wide channels are analysed; export each workspace "
+            "on its own to include it",
+        )
+    ]
 
 
 def test_a_huge_day_file_is_streamed_in_flat_memory(tmp_path: Path) -> None:
