@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,7 @@ from bot.preferences.models import UserPreference
 from bot.privacy import author_key
 from bot.settings import Settings
 from tests import factories
+from tests.bot.governance.outbox_process import drain_outbox
 from tests.bot.live import CHANNEL, TEAM, LiveApp, running, wait_until
 from tests.fake_slack import BOT_USER_ID, FakeSlack
 
@@ -126,7 +127,7 @@ def test_the_setting_pauses_everything_whatever_the_database_says(
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_caps_hold_with_two_senders_racing(
+def test_caps_hold_with_two_app_processes_racing(
     settings: Settings, database: Database, fake: FakeSlack
 ) -> None:
     capped = settings.model_copy(update={"dry_run": False, "daily_cap": 5, "user_daily_cap": 2})
@@ -138,29 +139,16 @@ def test_caps_hold_with_two_senders_racing(
                 payload={"channel": f"U0PERSON{n % 4}", "text": "hello"},
                 workspace_id=TEAM,
             )
-    senders = [
-        OutboxSender(
-            database=Database.from_url(settings.database_url),
-            client=WebClient(token="xoxb-test", base_url=fake.url),
-            settings=capped,
-            batch=3,
-        )
-        for _ in range(2)
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    processes = [
+        context.Process(target=drain_outbox, args=(capped, fake.url, start)) for _ in range(2)
     ]
-    start = threading.Barrier(2)
-
-    def drain(sender: OutboxSender) -> None:
-        start.wait()
-        while sender.send_due():
-            pass
-
-    threads = [threading.Thread(target=drain, args=(s,)) for s in senders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    for sender in senders:
-        sender.database.dispose()
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+        assert process.exitcode == 0
     sent = fake.calls_to("chat.postMessage")
     assert len(sent) == 5
     per_person: dict[str, int] = {}
