@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-import io
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +39,8 @@ SUGGEST_MIN_AUTHORS = 3
 _KEEP_AUTHORS = 10
 _SPACES = re.compile(r"\s+")
 CSV_COLUMNS = ("name", "aliases", "owner_team", "crm_id")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL = frozenset({"Cc", "Zl", "Zp"})  # control characters, line and paragraph separators
 
 
 def name_key(name: str) -> str:
@@ -122,10 +124,30 @@ def upsert_account(
     return account, "updated"
 
 
+@dataclass(frozen=True)
+class _BadLine:
+    """Why one line of a CSV file could not be read."""
+
+    reason: str
+
+
+def _csv_fields(line: str) -> list[str] | _BadLine:
+    """Return the fields of one CSV line, parsed strictly, or what is wrong with it."""
+    try:
+        return next(csv.reader([line], strict=True), [])
+    except csv.Error as exc:
+        if line.count('"') % 2:
+            return _BadLine(
+                'a quote (") is opened and not closed on this line; a value cannot span lines'
+            )
+        return _BadLine(f"not valid CSV ({exc})")
+
+
 def import_csv(session: Session, *, workspace_id: str, path: Path) -> ImportResult:
     """Load accounts from a CSV with columns name, aliases, owner_team, crm_id.
 
-    Good lines are imported even when others are bad; every bad line is reported by number.
+    Each account is one line (a quoted value cannot span lines). Good lines are imported
+    even when others are bad; every bad line is reported by number.
     Re-importing the same file changes nothing; an edited file updates, never duplicates.
     """
     try:
@@ -136,8 +158,13 @@ def import_csv(session: Session, *, workspace_id: str, path: Path) -> ImportResu
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text; save the CSV as UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    # One record per line, parsed strictly: no account field may span lines, so an unclosed
+    # quote is that line's error instead of swallowing the lines after it into one name.
+    lines = _LINE_BREAK.split(text)
+    first = _csv_fields(lines[0])
+    if isinstance(first, _BadLine):
+        raise InputError(f"{path}: line 1: {first.reason}")
+    header = [h.strip().lower() for h in first]
     if "name" not in header:
         raise InputError(
             f"{path}: the first line must name the columns, at least `name` "
@@ -148,21 +175,29 @@ def import_csv(session: Session, *, workspace_id: str, path: Path) -> ImportResu
         raise InputError(
             f"{path}: unknown column(s) {', '.join(unknown)} (known: {', '.join(CSV_COLUMNS)})"
         )
-    reader.fieldnames = header
     teams = {
         name_key(t.name): t.id
         for t in session.scalars(select(Team).where(Team.workspace_id == workspace_id))
     }
     result = ImportResult()
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if None in row:
+    for line, content in enumerate(lines[1:], start=2):
+        if not content:
+            continue
+        fields = _csv_fields(content)
+        if isinstance(fields, _BadLine):
+            result.errors.append(f"line {line}: {fields.reason}")
+            continue
+        if len(fields) > len(header):
             result.errors.append(f"line {line}: more fields than the header has columns")
             continue
+        row = dict(zip(header, fields, strict=False))
         name = (row.get("name") or "").strip()
         if not name:
             result.errors.append(f"line {line}: the name is empty")
+            continue
+        if any(unicodedata.category(char) in _CONTROL for char in name):
+            result.errors.append(f"line {line}: the name holds a line break or control character")
             continue
         if len(name) > 200:
             result.errors.append(f"line {line}: the name is longer than 200 characters")

@@ -102,10 +102,36 @@ def test_csv_errors_name_the_line_and_good_lines_still_load(
         assert sorted(a.name for a in session.scalars(select(Account))) == ["Acme", "Initech"]
 
 
+def test_an_unclosed_quote_is_one_bad_line_not_a_name_swallowing_the_rest(
+    teams: Database, tmp_path: Path
+) -> None:
+    path = _csv(
+        tmp_path,
+        "name,aliases\r\n"
+        "Initech,\r\n"
+        '"Bad,quote\r\n'
+        "Globex,GX\r\n"
+        '"Umbrella"s,\r\n'
+        "Hooli\u2028Corp,\r\n"
+        '"Acme, Inc.",Acme\r\n',
+    )
+    with teams.session() as session:
+        result = import_csv(session, workspace_id="T1", path=path)
+    assert result.errors == [
+        'line 3: a quote (") is opened and not closed on this line; a value cannot span lines',
+        "line 5: not valid CSV (',' expected after '\"')",
+        "line 6: the name holds a line break or control character",
+    ]
+    with teams.session() as session:
+        names = sorted(a.name for a in session.scalars(select(Account)))
+    assert names == ["Acme, Inc.", "Globex", "Initech"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         ("account,aliases\nAcme,\n", "must name the columns, at least `name`"),
+        ('"name,aliases\nAcme,\n', "line 1: a quote"),
         ("name,region\nAcme,EU\n", r"unknown column\(s\) region"),
     ],
 )
