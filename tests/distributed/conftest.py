@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.db.engine import Database
+from bot.settings import Settings
+from tests.fake_slack import FakeSlack
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -32,6 +40,32 @@ def broker_url() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+@pytest.fixture
+def distributed(settings: Settings, broker_url: str) -> Settings:
+    """Return the test settings in distributed mode, on the emptied Redis database."""
+    return settings.model_copy(
+        update={
+            "mode": "distributed",
+            "broker_url": SecretStr(broker_url),
+            "batch_size": 8,
+            "republish_after": 2.0,
+        }
+    )
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """Serve a fake Slack Web API for the test."""
+    with FakeSlack() as server:
+        yield server
+
+
+def count(database: Database, model: Any, *where: Any) -> int:
+    """Return how many rows of a model match."""
+    with database.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 class Workers:
@@ -61,9 +95,17 @@ class Workers:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
 
+    def pause(self, process: subprocess.Popen[bytes]) -> None:
+        """Freeze a worker mid-run (it holds what it took, and takes nothing more)."""
+        os.killpg(process.pid, signal.SIGSTOP)
+
+    def resume(self, process: subprocess.Popen[bytes]) -> None:
+        os.killpg(process.pid, signal.SIGCONT)
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
+                os.killpg(process.pid, signal.SIGCONT)  # a paused worker must hear SIGTERM
                 os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
             try:
@@ -74,6 +116,67 @@ class Workers:
 
     def logs(self) -> str:
         return "\n".join(path.read_text() for path in sorted(self.tmp.glob("worker-*.log")))
+
+
+class RedisServer:
+    """A redis-server of the test's own, on a free port, to lose and bring back mid-run.
+
+    It keeps nothing on disk, so killing it loses every task it held, as losing a broker
+    machine would.
+    """
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.tmp / "redis-server.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.tmp)),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(self.answers, timeout=30, what=f"redis-server on port {self.port}")
+
+    def kill(self) -> None:
+        """Kill the broker the hard way: no shutdown, no saved data."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(10)
+        self.process = None
+
+    def answers(self) -> bool:
+        import redis
+
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """Start a redis-server only this test uses (the machine's own Redis stays up)."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is required in CI to lose a broker mid-run")
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    if server.process is not None:
+        server.kill()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.db.engine import Database
 from bot.distributed.queue import Publisher, make_celery
@@ -27,7 +27,7 @@ from bot.nudges.models import Nudge
 from bot.observations.models import Observation
 from bot.settings import Settings
 from tests.bot.live import CHANNEL, TEAM, running
-from tests.distributed.conftest import Workers, wait_for
+from tests.distributed.conftest import Workers, count, wait_for
 from tests.fake_slack import FakeSlack
 
 pytestmark = [
@@ -37,11 +37,6 @@ pytestmark = [
 
 CONTEMPT = "honestly the acme people are idiots"
 NEUTRAL = "acme renewal call moved to thursday"
-
-
-def _count(database: Database, model: Any, *where: Any) -> int:
-    with database.session() as session:
-        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def _event(ts: str, text: str, *, user: str = "U0AUTHOR1", **extra: Any) -> dict[str, Any]:
@@ -64,18 +59,6 @@ def _accept(database: Database, event: dict[str, Any], event_id: str | None = No
 
 
 @pytest.fixture
-def distributed(settings: Settings, broker_url: str) -> Settings:
-    return settings.model_copy(
-        update={
-            "mode": "distributed",
-            "broker_url": SecretStr(broker_url),
-            "batch_size": 8,
-            "republish_after": 2.0,
-        }
-    )
-
-
-@pytest.fixture
 def relay(distributed: Settings, database: Database) -> Iterator[Relay]:
     """A relay publishing to the real broker, running as the app runs it."""
     publisher = Publisher(make_celery(distributed))
@@ -91,12 +74,6 @@ def relay(distributed: Settings, database: Database) -> Iterator[Relay]:
     yield relay
     stop.set()
     thread.join(5)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
 
 
 def test_two_workers_share_signed_events_and_duplicates_change_nothing(
@@ -122,17 +99,17 @@ def test_two_workers_share_signed_events_and_duplicates_change_nothing(
         for start in range(0, len(ids), 8):
             publisher.publish(ids[start : start + 8])
         wait_for(
-            lambda: _count(database, Observation) == 200 and not _count(database, PendingMessage),
+            lambda: count(database, Observation) == 200 and not count(database, PendingMessage),
             timeout=90,
             what="200 observations from two workers",
         )
         fake.wait_for("chat.postEphemeral", count=2, timeout=10)
         time.sleep(1.0)  # anything duplicated would arrive by now
         # Contempt came from authors 0 and 10, ten messages each: one nudge per author.
-        assert _count(database, Nudge) == 2
+        assert count(database, Nudge) == 2
         assert len(fake.calls_to("chat.postEphemeral")) == 2
         metrics = app.get("/metrics")
-    assert _count(database, Observation) == 200
+    assert count(database, Observation) == 200
     assert all(t.exists() and t.read_text().strip() for t in tallies), workers.logs()
     assert "undertone_queue_depth 0" in metrics
     assert "undertone_broker_queue_depth" in metrics
@@ -151,16 +128,16 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_stores_nothing_twice(
         lambda: (tmp_path / "slow.tally").exists(), timeout=60, what="the slow worker to start"
     )
     workers.kill(slow)
-    assert _count(database, Observation) == 0
-    assert _count(database, PendingMessage) == 24  # its transaction died with it
+    assert count(database, Observation) == 0
+    assert count(database, PendingMessage) == 24  # its transaction died with it
     workers.start()
     wait_for(
-        lambda: _count(database, Observation) == 24 and not _count(database, PendingMessage),
+        lambda: count(database, Observation) == 24 and not count(database, PendingMessage),
         timeout=90,
         what="the second worker to take over",
     )
     time.sleep(2.5)  # a republish round after the take-over must not add anything
-    assert _count(database, Observation) == 24
+    assert count(database, Observation) == 24
 
 
 def test_an_edit_queued_before_classification_wins_and_a_delete_stops_it(
@@ -191,7 +168,7 @@ def test_an_edit_queued_before_classification_wins_and_a_delete_stops_it(
     relay.notify()
     workers.start()
     workers.start()  # two workers: the create and the edit may reach different ones
-    wait_for(lambda: not _count(database, PendingMessage), timeout=60, what="the queue to drain")
+    wait_for(lambda: not count(database, PendingMessage), timeout=60, what="the queue to drain")
     with database.session() as session:
         observations = list(session.scalars(select(Observation)))
     assert [(o.message_ts, o.label) for o in observations] == [("1767000200.000001", "contempt")]
@@ -206,11 +183,11 @@ def test_a_poison_message_is_set_aside_and_never_blocks_the_queue(
         _accept(database, _event(f"1767000300.{n:06d}", text))
     relay.notify()
     wait_for(
-        lambda: _count(database, SetAsideMessage) == 1 and not _count(database, PendingMessage),
+        lambda: count(database, SetAsideMessage) == 1 and not count(database, PendingMessage),
         timeout=60,
         what="the poison message to be set aside",
     )
-    assert _count(database, Observation) == 9
+    assert count(database, Observation) == 9
     with database.session() as session:
         [aside] = session.scalars(select(SetAsideMessage))
     assert (aside.message_ts, aside.attempts, aside.error) == (
@@ -239,14 +216,14 @@ def test_with_the_broker_down_the_app_acknowledges_and_keeps_every_message(
             what="the relay to find the broker down",
         )
         status = "\n".join(app.status_lines())
-    assert _count(database, PendingMessage) == 5
+    assert count(database, PendingMessage) == 5
     assert "unreachable" in status
     assert any("task broker is unreachable" in r.getMessage() for r in caplog.records)
     # The broker is back: a relay on the real broker sends everything, nothing was lost.
     workers.start()
     with running(distributed, database, fake):
         wait_for(
-            lambda: _count(database, Observation) == 5,
+            lambda: count(database, Observation) == 5,
             timeout=60,
             what="the kept messages to be classified",
         )
@@ -262,7 +239,7 @@ def test_postgresql_dropping_every_connection_mid_run_loses_nothing(
     for n in range(40):
         _accept(database, _event(f"1767000500.{n:06d}", NEUTRAL))
     relay.notify()
-    wait_for(lambda: _count(database, Observation) > 0, timeout=60, what="a first batch")
+    wait_for(lambda: count(database, Observation) > 0, timeout=60, what="a first batch")
     # What a PostgreSQL restart looks like to its clients: every session is cut off.
     with database.session() as session:
         session.execute(
@@ -272,7 +249,7 @@ def test_postgresql_dropping_every_connection_mid_run_loses_nothing(
             )
         )
     wait_for(
-        lambda: _count(database, Observation) == 40 and not _count(database, PendingMessage),
+        lambda: count(database, Observation) == 40 and not count(database, PendingMessage),
         timeout=90,
         what="every message after the connections came back",
     )
@@ -292,10 +269,10 @@ def test_analyze_distributed_fans_out_and_stores_what_a_local_run_stores(
         export_path=HFARAN / "testarchive.zip",
         distributed=True,
     )
-    assert not _count(database, PendingMessage)
+    assert not count(database, PendingMessage)
     # The same export analysed in one process stores 50 observations (tests/bot/exports).
     assert result.read == 158
-    assert result.classified == _count(database, Observation) == 50
+    assert result.classified == count(database, Observation) == 50
     again = analyse(
         settings=distributed,
         database=database,
@@ -303,7 +280,7 @@ def test_analyze_distributed_fans_out_and_stores_what_a_local_run_stores(
         distributed=True,
     )
     assert again.files_already_done == 17
-    assert _count(database, Observation) == 50
+    assert count(database, Observation) == 50
 
 
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
@@ -336,7 +313,7 @@ def test_rabbitmq_works_as_the_broker_too(
     assert publisher.depth() == 3  # 20 ids in batches of 8, waiting for a worker
     workers.start(UNDERTONE_BROKER_URL=RABBITMQ_URL)
     wait_for(
-        lambda: _count(database, Observation) == 20 and not _count(database, PendingMessage),
+        lambda: count(database, Observation) == 20 and not count(database, PendingMessage),
         timeout=60,
         what="a worker on RabbitMQ to classify everything",
     )
