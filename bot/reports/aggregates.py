@@ -150,6 +150,17 @@ def range_figures(
     return result
 
 
+def distinct_authors(
+    session: Session, *, workspace_id: str, start: datetime, end: datetime, channel_ids: list[str]
+) -> int:
+    """Return how many distinct people wrote about customers in any of these channels."""
+    about = and_(Observation.label != NOT_CUSTOMER, Observation.lang_supported.is_(True))
+    query = select(func.count(func.distinct(Observation.author_key))).where(
+        _in_range(workspace_id, start, end), Observation.channel_id.in_(channel_ids), about
+    )
+    return int(session.scalar(query) or 0)
+
+
 @dataclass
 class WindowFigures:
     """Contempt counts for one team in a recent window and in its baseline."""

@@ -6,6 +6,7 @@ decides every number and which numbers are withheld.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -15,10 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
-from bot.reports.aggregates import Cell
+from bot.reports.aggregates import Cell, distinct_authors
 from bot.reports.month import Month
 from bot.reports.snapshots import fingerprints, month_figures
-from bot.reports.suppression import Suppressible, apply_minimum, protect_by_subtraction
+from bot.reports.suppression import (
+    AuthorsOf,
+    Suppressible,
+    apply_minimum,
+    protect_by_subtraction,
+)
 from bot.teams.models import Team
 from bot.workspaces.models import Channel, Workspace
 from classifiers.labels import LABELS
@@ -218,6 +224,12 @@ class _Names:
     teams: dict[str, str]
     team_of_channel: dict[str, str]
 
+    def channels_of(self, row: Suppressible) -> list[str]:
+        """Return the channel ids a channel or team row covers."""
+        if row.key.startswith("team:"):
+            return [c for c, team in self.team_of_channel.items() if team == row.key]
+        return [row.key.removeprefix("channel:")]
+
 
 def _names(session: Session, workspace_id: str) -> _Names:
     workspace = session.get(Workspace, workspace_id)
@@ -279,9 +291,16 @@ def _rows(
     )
 
 
-def _suppress(overall: Row, teams: list[Row], channels: list[Row], names: _Names, k: int) -> None:
+def _suppress(
+    overall: Row,
+    teams: list[Row],
+    channels: list[Row],
+    names: _Names,
+    k: int,
+    authors_of: AuthorsOf | None = None,
+) -> None:
     apply_minimum([overall, *teams, *channels], k)
-    protect_by_subtraction(not overall.suppressed, teams, k)
+    protect_by_subtraction(not overall.suppressed, teams, k, authors_of=authors_of)
     for team in teams:
         members = [
             c for c in channels if names.team_of_channel.get(c.key, f"channel:{c.key}") == team.key
@@ -290,7 +309,7 @@ def _suppress(overall: Row, teams: list[Row], channels: list[Row], names: _Names
             for member in members:
                 if not member.suppressed:
                     member.withhold(team.reason or "")
-        protect_by_subtraction(not team.suppressed, members, k)
+        protect_by_subtraction(not team.suppressed, members, k, authors_of=authors_of)
 
 
 def build_report(
@@ -334,7 +353,19 @@ def build_report(
             cell=figures.overall,
         )
         teams, channels = _rows(figures.teams, figures.channels, names)
-        _suppress(overall, teams, channels, names, min_group)
+
+        def authors_of(rows: Sequence[Suppressible]) -> int:
+            # A month emptied by retention counts 0 here; the caller then falls back to
+            # the largest row, which never overstates.
+            return distinct_authors(
+                session,
+                workspace_id=workspace_id,
+                start=m.start(zone),
+                end=m.end(zone),
+                channel_ids=sorted({c for row in rows for c in names.channels_of(row)}),
+            )
+
+        _suppress(overall, teams, channels, names, min_group, authors_of)
         return overall, teams, channels
 
     overall, teams, channels = month_rows(month)

@@ -5,11 +5,14 @@ report"). Withholding one row is not enough when its parent total is shown: the 
 minus the shown siblings would give the withheld row away. So whenever a parent is shown
 and its withheld children could be worked out by subtraction, more siblings are withheld
 (the smallest first) until the withheld ones together cover at least `k` authors.
+
+"Together" means distinct people: someone who writes in two withheld channels is one
+person, not two, so the withheld set is judged by a count over the union of its authors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 NOT_ENOUGH_PEOPLE = "not enough people to report"
@@ -38,12 +41,35 @@ def apply_minimum(rows: Sequence[Suppressible], k: int) -> None:
             row.withhold(NOT_ENOUGH_PEOPLE)
 
 
-def protect_by_subtraction(parent_shown: bool, children: Sequence[Suppressible], k: int) -> None:
+AuthorsOf = Callable[[Sequence[Suppressible]], int]
+
+
+def _together(rows: Sequence[Suppressible], k: int, authors_of: AuthorsOf | None) -> int:
+    """Return how many distinct people the rows cover, as far as it matters against `k`."""
+    # The union covers at least the largest row and at most the sum of all of them.
+    largest = max(r.authors for r in rows)
+    if largest >= k:
+        return largest
+    total = sum(r.authors for r in rows)
+    if total < k:
+        return total
+    # Only a count over the union can tell; without one, the largest row never overstates.
+    return max(largest, authors_of(rows)) if authors_of else largest
+
+
+def protect_by_subtraction(
+    parent_shown: bool,
+    children: Sequence[Suppressible],
+    k: int,
+    *,
+    authors_of: AuthorsOf | None = None,
+) -> None:
     """Withhold more children so the withheld ones cannot be worked out from the parent.
 
     Only matters when the parent's total is shown. The withheld children together must
-    cover at least `k` authors and there must be at least two of them, so neither the
-    group nor any one member can be recovered by subtraction.
+    cover at least `k` distinct authors (`authors_of` counts the union of some rows'
+    authors) and there must be at least two of them, so neither the group nor any one
+    member can be recovered by subtraction.
     """
     if not parent_shown:
         return
@@ -51,7 +77,7 @@ def protect_by_subtraction(parent_shown: bool, children: Sequence[Suppressible],
     if not withheld:
         return
     shown = sorted((c for c in children if not c.suppressed), key=lambda c: (c.authors, c.messages))
-    while shown and (len(withheld) < 2 or sum(c.authors for c in withheld) < k):
+    while shown and (len(withheld) < 2 or _together(withheld, k, authors_of) < k):
         extra = shown.pop(0)
         extra.withhold(NOT_ENOUGH_PEOPLE + " (withheld so a smaller group cannot be worked out)")
         withheld.append(extra)

@@ -12,8 +12,13 @@ from bot.db.engine import Database
 from bot.errors import InputError
 from bot.reports.month import Month
 from bot.reports.render import render
-from bot.reports.report import build_report, only_team
-from bot.reports.suppression import Suppressible, apply_minimum, protect_by_subtraction
+from bot.reports.report import Row, build_report, only_team
+from bot.reports.suppression import (
+    NOT_ENOUGH_PEOPLE,
+    Suppressible,
+    apply_minimum,
+    protect_by_subtraction,
+)
 from tests import factories
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -261,3 +266,68 @@ def test_no_protection_needed_when_the_parent_is_withheld_or_nothing_is() -> Non
     apply_minimum(children, 5)
     protect_by_subtraction(True, children, 5)
     assert not any(c.suppressed for c in children)
+
+
+def _two_small_and_one_large(database: Database, *, teams: bool, overlap: bool) -> dict[str, Row]:
+    """#a is written by 2 people, #b by 3 (with `overlap`, 2 of them also write in #a), #c
+    by 6 others.
+
+    Counted row by row, the withheld #a and #b cover 2 + 3 = 5 people; counted as people,
+    only 3 when they overlap. With `teams`, each channel is its own team; otherwise all
+    three are one team.
+    """
+    with database.session() as s:
+        for cid, name in [("C1", "a"), ("C2", "b"), ("C3", "c")]:
+            factories.channel(s, cid, name)
+        if not teams:
+            factories.team(s, "Implementation", ["C1", "C2", "C3"])
+        for cid, authors, prefix in [
+            ("C1", 2, "pair"),
+            ("C2", 3, "pair" if overlap else "trio"),
+            ("C3", 6, "others"),
+        ]:
+            factories.observations(
+                s,
+                channel=cid,
+                at=OCT,
+                labels={"contempt": 4, "constructive": 16},
+                authors=authors,
+                author_prefix=prefix,
+            )
+    report = _report(database)
+    rows = report.teams if teams else report.channels
+    return {r.name: r for r in rows}
+
+
+@pytest.mark.parametrize("teams", [False, True], ids=["channels", "teams"])
+def test_overlapping_authors_count_once_when_judging_what_subtraction_reveals(
+    database: Database, teams: bool
+) -> None:
+    rows = _two_small_and_one_large(database, teams=teams, overlap=True)
+    assert rows["#a"].suppressed and rows["#b"].suppressed
+    # The total minus #c would be the figures of the same 3 people: #c is withheld too.
+    assert rows["#c"].suppressed
+    assert rows["#c"].reason == NOT_ENOUGH_PEOPLE + (
+        " (withheld so a smaller group cannot be worked out)"
+    )
+
+
+@pytest.mark.parametrize("teams", [False, True], ids=["channels", "teams"])
+def test_withheld_rows_by_five_different_people_need_no_second_cell(
+    database: Database, teams: bool
+) -> None:
+    rows = _two_small_and_one_large(database, teams=teams, overlap=False)
+    assert rows["#a"].suppressed and rows["#b"].suppressed
+    assert not rows["#c"].suppressed and rows["#c"].contempt_rate == pytest.approx(0.2)
+
+
+def test_the_largest_withheld_row_is_the_fallback_when_people_cannot_be_counted() -> None:
+    # Without a count over the union, {2, 3} might be 3 people: never assume 5.
+    children = _rows(2, 3, 6)
+    apply_minimum(children, 5)
+    protect_by_subtraction(True, children, 5)
+    assert [c.suppressed for c in children] == [True, True, True]
+    children = _rows(2, 3, 6)
+    apply_minimum(children, 5)
+    protect_by_subtraction(True, children, 5, authors_of=lambda rows: 5)
+    assert [c.suppressed for c in children] == [True, True, False]
