@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from bot.cli.main import app, console, runtime, stderr
+from bot.errors import InputError
 from bot.governance.service import audit, cli_actor
 
 accounts_app = typer.Typer(help="The customer accounts Undertone reports on.", no_args_is_help=True)
@@ -21,12 +22,26 @@ WorkspaceOption = Annotated[
 
 
 def _workspace(session, wanted: str | None, *, create: bool = False) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from bot.observations.models import Observation
     from bot.workspaces.models import Workspace
     from bot.workspaces.service import ensure_workspace, pick_workspace
 
     if wanted and create and session.get(Workspace, wanted) is None:
         ensure_workspace(session=session, workspace_id=wanted, name="")
         return wanted
+    if (
+        create
+        and not wanted
+        and session.scalar(select(Workspace.id).limit(1)) is None
+        and session.scalar(select(Observation.workspace_id).limit(1)) is None
+    ):
+        # Loading accounts before any analysis is normal; only the team id is missing.
+        raise InputError(
+            "the database holds no workspace yet: pass --workspace with your Slack team id "
+            "(T…, as in app.slack.com/client/T…/) to add accounts before the first analysis"
+        )
     return pick_workspace(session, wanted)
 
 
