@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from bot.cli.main import app, console, runtime, stderr
-from bot.errors import InputError
+from bot.db.engine import Database
+from bot.errors import DatabaseError, InputError
 from bot.governance.service import audit, cli_actor
 
 accounts_app = typer.Typer(help="The customer accounts Undertone reports on.", no_args_is_help=True)
@@ -19,6 +20,17 @@ WorkspaceOption = Annotated[
     str | None,
     typer.Option(help="Workspace id (T…), when the database holds several or none yet."),
 ]
+
+
+def _check_database(database: Database) -> None:
+    """Raise one clear line when the database cannot be reached or was never migrated."""
+    from bot.db import migrate
+
+    database.check()
+    if migrate.current_revision(database) != migrate.head_revision():
+        raise DatabaseError(
+            f"the database at {database.url} is not up to date; run `undertone db upgrade`"
+        )
 
 
 def _workspace(session, wanted: str | None, *, create: bool = False) -> str:  # type: ignore[no-untyped-def]
@@ -61,7 +73,7 @@ def import_accounts(
     from bot.accounts.service import import_csv
 
     rt = runtime(ctx)
-    rt.database.check()
+    _check_database(rt.database)
     with rt.database.session() as session:
         workspace_id = _workspace(session, workspace, create=True)
         result = import_csv(session, workspace_id=workspace_id, path=path)
@@ -94,7 +106,7 @@ def list_accounts(ctx: typer.Context, workspace: WorkspaceOption = None) -> None
     from bot.teams.models import Team
 
     rt = runtime(ctx)
-    rt.database.check()
+    _check_database(rt.database)
     table = Table("account", "aliases", "owner team", "CRM id")
     with rt.database.session() as session:
         workspace_id = _workspace(session, workspace)
@@ -122,7 +134,7 @@ def add_account(
     from bot.accounts.service import upsert_account
 
     rt = runtime(ctx)
-    rt.database.check()
+    _check_database(rt.database)
     with rt.database.session() as session:
         workspace_id = _workspace(session, workspace, create=True)
         account, outcome = upsert_account(
@@ -148,7 +160,7 @@ def suggest(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
     from bot.accounts.service import SUGGEST_MIN_AUTHORS, SUGGEST_MIN_MENTIONS, suggestions
 
     rt = runtime(ctx)
-    rt.database.check()
+    _check_database(rt.database)
     with rt.database.session() as session:
         found = suggestions(session, workspace_id=_workspace(session, workspace))
     if not found:

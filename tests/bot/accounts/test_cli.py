@@ -27,3 +27,13 @@ def test_accounts_can_be_loaded_before_the_first_analysis(tmp_path: Path) -> Non
     assert "1 unchanged" in again.stdout
     listed = undertone("accounts", "list", env=env)
     assert "Halvorsen Freight" in listed.stdout
+
+
+def test_an_unmigrated_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'undertone.db'}"}
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text("name\nHalvorsen Freight\n", encoding="utf-8")
+    for args in (["import", str(csv_file), "--workspace", "T0ACME01"], ["list"]):
+        result = undertone("accounts", *args, env=env)
+        assert_one_line_error(result, "run `undertone db upgrade`")
+        assert result.returncode == 3
