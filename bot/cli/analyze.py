@@ -266,15 +266,26 @@ def show_results(result: AnalyzeResult, settings: Settings, database: Database) 
     from bot.reports.render import to_text
     from bot.reports.report import build_report
 
+    from bot.governance.service import audit, cli_actor
+
     print_summary(result)
+    month = latest_complete_month(result, settings)
     with database.session() as session:
         report = build_report(
             session,
             workspace_id=result.workspace_id,
-            month=latest_complete_month(result, settings),
+            month=month,
             min_group=settings.min_group,
             zone=settings.zone,
             team_level_only=settings.team_level_only,
+        )
+        audit(
+            session,
+            workspace_id=result.workspace_id,
+            actor=cli_actor(),
+            action="report.view",
+            target=str(month),
+            details={"via": "undertone analyze"},
         )
     typer.echo()
     typer.echo(to_text(report))

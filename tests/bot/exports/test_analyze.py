@@ -139,6 +139,12 @@ def test_the_cli_says_when_a_run_was_partial(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "2016-01-15.json" in result.stderr and "partial" in result.stderr
     assert "#enrique" in result.stdout and "#traveling-sailor" not in result.stdout
+    # Printing the report is a report view, and the audit log says so.
+    audit = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "audit"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    assert audit.returncode == 0 and "report.view" in audit.stdout, audit.stderr
     unknown = subprocess.run(
         [sys.executable, "-m", "bot.cli", "analyze", str(bad), "--since", "yesterday"],
         capture_output=True,
