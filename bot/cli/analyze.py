@@ -263,10 +263,9 @@ def latest_complete_month(result, settings: Settings):  # type: ignore[no-untype
 
 def show_results(result: AnalyzeResult, settings: Settings, database: Database) -> MonthlyReport:
     """Print what was analysed and the report for its latest complete month; return it."""
+    from bot.governance.service import audit, cli_actor
     from bot.reports.render import to_text
     from bot.reports.report import build_report
-
-    from bot.governance.service import audit, cli_actor
 
     print_summary(result)
     month = latest_complete_month(result, settings)
