@@ -14,14 +14,13 @@ from bot.errors import InputError
 from bot.governance.service import audit
 from bot.reports.month import Month
 from bot.reports.render import to_blocks
-from bot.reports.report import build_report, only_team
+from bot.reports.report import ReportScope, build_report, only_team, resolve_scope, team_directory
 from bot.teams.service import teams_managed_by
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 _MONTH = re.compile(r"^\d{4}-\d{1,2}$")
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class ReportRequest:
     """What someone asked for."""
 
     month: str | None
-    scope: str | None  # a team name or #channel
+    scope: str | None  # a team name, or a channel as <#C…|name>, #name or a bare name
 
 
 def parse_request(text: str) -> ReportRequest:
@@ -39,26 +38,36 @@ def parse_request(text: str) -> ReportRequest:
         if _MONTH.match(word) and month is None:
             month = word
         else:
-            match = _CHANNEL.match(word)
-            scope_words.append(f"#{match.group(2) or match.group(1)}" if match else word)
+            scope_words.append(word)
     return ReportRequest(month, " ".join(scope_words) or None)
 
 
 def allowed_scope(
     services: Services, *, user_id: str, workspace_id: str, scope: str | None
-) -> tuple[bool, str | None]:
-    """Decide whether someone may see a report; managers see only their own teams."""
-    if services.is_leader(user_id) or services.is_admin(user_id):
-        return True, scope
+) -> tuple[bool, ReportScope | None]:
+    """Decide whether someone may see a report; managers see only their own teams.
+
+    A channel stands for its team, so a manager may ask for any of their team's channels.
+    Raises InputError when the scope names no team or channel.
+    """
+    privileged = services.is_leader(user_id) or services.is_admin(user_id)
     with services.database.session() as session:
-        managed = [
-            t.name for t in teams_managed_by(session, workspace_id=workspace_id, user_id=user_id)
-        ]
-    if not managed:
-        return False, None
-    if scope is None:
-        return True, managed[0]
-    return (scope.lower() in {m.lower() for m in managed}), scope
+        managed = (
+            []
+            if privileged
+            else [
+                t.name
+                for t in teams_managed_by(session, workspace_id=workspace_id, user_id=user_id)
+            ]
+        )
+        if not privileged and not managed:
+            return False, None
+        wanted = resolve_scope(team_directory(session, workspace_id), scope) if scope else None
+    if privileged:
+        return True, wanted
+    if wanted is None:
+        return True, ReportScope(managed[0])
+    return wanted.team.lower() in {m.lower() for m in managed}, wanted
 
 
 def register(app: App, services: Services) -> None:
@@ -66,12 +75,16 @@ def register(app: App, services: Services) -> None:
 
     def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
         request = parse_request(str(command.get("text") or ""))
-        allowed, _ = allowed_scope(
-            services,
-            user_id=str(command.get("user_id")),
-            workspace_id=str(command.get("team_id")),
-            scope=request.scope,
-        )
+        try:
+            allowed, _ = allowed_scope(
+                services,
+                user_id=str(command.get("user_id")),
+                workspace_id=str(command.get("team_id")),
+                scope=request.scope,
+            )
+        except InputError as exc:
+            ack(**blocks.simple(str(exc)))
+            return
         if not allowed:
             ack(**blocks.report_refusal(leaders=services.settings.leaders))
             return
@@ -80,9 +93,12 @@ def register(app: App, services: Services) -> None:
     def send(command: dict[str, Any], respond: Respond) -> None:
         request = parse_request(str(command.get("text") or ""))
         user_id, workspace_id = str(command.get("user_id")), str(command.get("team_id"))
-        allowed, scope = allowed_scope(
-            services, user_id=user_id, workspace_id=workspace_id, scope=request.scope
-        )
+        try:
+            allowed, scope = allowed_scope(
+                services, user_id=user_id, workspace_id=workspace_id, scope=request.scope
+            )
+        except InputError:
+            return  # the acknowledgement has said what was wrong
         if not allowed:
             return
         settings = services.settings
@@ -106,7 +122,7 @@ def register(app: App, services: Services) -> None:
                     workspace_id=workspace_id,
                     actor=user_id,
                     action="report.view",
-                    target=f"{month}" + (f" {scope}" if scope else ""),
+                    target=f"{month}" + (f" {scope.team}" if scope else ""),
                     details={"via": "/culture-report"},
                 )
             if scope:

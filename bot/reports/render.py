@@ -140,6 +140,7 @@ def to_text(report: MonthlyReport) -> str:
     lines = [
         f"Culture report: {report.month.label()} — {report.workspace_name}",
         "",
+        *([report.scope_note, ""] if report.scope_note else []),
         headline(report),
         "",
     ]
@@ -169,6 +170,7 @@ def to_markdown(report: MonthlyReport) -> str:
         "",
         f"*{report.workspace_name}*",
         "",
+        *([report.scope_note, ""] if report.scope_note else []),
         f"**{headline(report)}**",
         "",
     ]
@@ -256,13 +258,14 @@ def to_html(report: MonthlyReport, chart_png: bytes | None = None) -> str:
         for title, items in account_sections(report)
     )
     title = f"Culture report: {report.month.label()}"
+    scope = f"<p class='org'>{html.escape(report.scope_note)}</p>" if report.scope_note else ""
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{html.escape(title)} — {html.escape(report.workspace_name)}</title>"
         f"<style>{_CSS}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p class='org'>{html.escape(report.workspace_name)}</p>"
-        f"<p class='headline'>{html.escape(headline(report))}</p>"
+        f"{scope}<p class='headline'>{html.escape(headline(report))}</p>"
         f"<ul class='facts'>{facts}</ul>{chart}{tables}{accounts}"
         f"<h2>What to do with this</h2><ul>{tips}</ul>"
         f"<footer>{html.escape(_footer(report))} "
@@ -279,12 +282,15 @@ def to_json(report: MonthlyReport) -> str:
 def to_blocks(report: MonthlyReport) -> dict[str, Any]:
     """Render as a Slack message (text fallback plus Block Kit)."""
     lines = []
-    for row in report.teams:
+    # Asked about one channel: show its row (and its siblings') under its team's.
+    rows = [*report.teams, *(report.channels if report.scope_note else [])]
+    for row in rows:
+        name = ("  " if row.kind == "channel" else "") + row.name
         if row.suppressed:
-            lines.append(f"{row.name[:24]:<24}  {NOT_ENOUGH_PEOPLE}")
+            lines.append(f"{name[:24]:<24}  {NOT_ENOUGH_PEOPLE}")
         else:
             lines.append(
-                f"{row.name[:24]:<24}  {pct(row.contempt_rate):>6}  {points(row.change):>10}  "
+                f"{name[:24]:<24}  {pct(row.contempt_rate):>6}  {points(row.change):>10}  "
                 f"{row.cell.about_customers:>6,} msgs"
             )
     blocks: list[dict[str, Any]] = [
@@ -292,6 +298,11 @@ def to_blocks(report: MonthlyReport) -> dict[str, Any]:
             "type": "header",
             "text": {"type": "plain_text", "text": f"Culture report: {report.month.label()}"},
         },
+        *(
+            [{"type": "context", "elements": [{"type": "mrkdwn", "text": report.scope_note}]}]
+            if report.scope_note
+            else []
+        ),
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline(report)}*"}},
     ]
     facts = _facts(report)

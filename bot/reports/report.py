@@ -6,6 +6,7 @@ decides every number and which numbers are withheld.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -119,6 +120,10 @@ class MonthlyReport:
     unsupported_share: float | None
     generated_at: datetime
     accounts: list[AccountRow] = field(default_factory=list)
+    # Which channels make which team, so a channel asked for finds its team.
+    directory: TeamDirectory | None = field(default=None, repr=False, compare=False)
+    # Set when the report was narrowed to a team for a channel someone asked about.
+    scope_note: str | None = None
 
     def accounts_drawing_contempt(self) -> list[AccountRow]:
         """Return the accounts drawing the most contempt (only those shown)."""
@@ -191,7 +196,7 @@ class MonthlyReport:
 
     def as_json(self) -> dict[str, Any]:
         """Return the report in the stable JSON shape."""
-        return {
+        data = {
             "month": str(self.month),
             "min_group": self.min_group,
             "workspace": {"id": self.workspace_id, "name": self.workspace_name},
@@ -215,10 +220,15 @@ class MonthlyReport:
             "improved_most": [t.name for t in self.improved()],
             "advice": self.advice(),
         }
+        if self.scope_note:
+            data["scope_note"] = self.scope_note
+        return data
 
 
 @dataclass
-class _Names:
+class TeamDirectory:
+    """Names of the workspace, its channels and teams, and which team each channel is in."""
+
     workspace: str
     channels: dict[str, str]
     teams: dict[str, str]
@@ -231,7 +241,8 @@ class _Names:
         return [row.key.removeprefix("channel:")]
 
 
-def _names(session: Session, workspace_id: str) -> _Names:
+def team_directory(session: Session, workspace_id: str) -> TeamDirectory:
+    """Return the names of a workspace's channels and teams, and each channel's team."""
     workspace = session.get(Workspace, workspace_id)
     channels = {
         c.id: c.name or c.id
@@ -244,7 +255,7 @@ def _names(session: Session, workspace_id: str) -> _Names:
         teams[key] = team.name
         for member in team.channels:
             team_of_channel[member.channel_id] = key
-    return _Names(
+    return TeamDirectory(
         workspace.name if workspace and workspace.name else workspace_id,
         channels,
         teams,
@@ -253,7 +264,7 @@ def _names(session: Session, workspace_id: str) -> _Names:
 
 
 def _rows(
-    figures_teams: dict[str, Cell], figures_channels: dict[str, Cell], names: _Names
+    figures_teams: dict[str, Cell], figures_channels: dict[str, Cell], names: TeamDirectory
 ) -> tuple[list[Row], list[Row]]:
     team_rows = []
     for key, cell in figures_teams.items():
@@ -295,7 +306,7 @@ def _suppress(
     overall: Row,
     teams: list[Row],
     channels: list[Row],
-    names: _Names,
+    names: TeamDirectory,
     k: int,
     authors_of: AuthorsOf | None = None,
 ) -> None:
@@ -329,7 +340,7 @@ def build_report(
     now = now or datetime.now(UTC)
     if month.start(zone) > now:
         raise InputError(f"{month} has not started yet")
-    names = _names(session, workspace_id)
+    names = team_directory(session, workspace_id)
 
     months = [month.shift(-offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
     prints = fingerprints(session, workspace_id=workspace_id, months=months, zone=zone)
@@ -412,6 +423,7 @@ def build_report(
         unsupported_share=(cell.unsupported / total) if total and not overall.suppressed else None,
         generated_at=now,
         accounts=accounts,
+        directory=names,
     )
 
 
@@ -440,13 +452,62 @@ def label_counts_total(rows: list[Row]) -> dict[str, int]:
     return totals
 
 
-def only_team(report: MonthlyReport, name: str) -> MonthlyReport:
-    """Narrow a report to one team (by name, or a channel's own #name) and its channels."""
-    wanted = name.strip().lower()
-    matches = [t for t in report.teams if t.name.lower() in (wanted, f"#{wanted.lstrip('#')}")]
+_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The team a report is narrowed to, and the channel that was asked for, if one was."""
+
+    team: str  # as the report names it: a team's name, or "#name" for a channel of its own
+    channel: str | None = None  # "#name" when a channel inside that team was asked for
+
+    @property
+    def note(self) -> str | None:
+        """Say why a channel's request shows its team's report."""
+        if self.channel is None:
+            return None
+        return f"{self.channel} is part of {self.team}, so this is {self.team}'s report."
+
+
+def resolve_scope(directory: TeamDirectory, reference: str) -> ReportScope:
+    """Find the team a reference means: a team name, or a channel as `<#C…|name>`, `#name`,
+    its id or its bare name (a channel in a team stands for that team)."""
+    text = reference.strip()
+    mention = _MENTION.match(text)
+    wanted = (mention.group(2) or "") if mention else text.lstrip("#")
+    if mention is None and not text.startswith("#"):
+        for name in directory.teams.values():
+            if name.lower() == text.lower():
+                return ReportScope(name)
+    channel_id = mention.group(1) if mention else None
+    if channel_id not in directory.channels:
+        channel_id = next(
+            (
+                cid
+                for cid, name in directory.channels.items()
+                if cid == wanted or (wanted and name.lower() == wanted.lower())
+            ),
+            None,
+        )
+    if channel_id is None:
+        raise InputError(f"no team or channel called {reference.strip()!r}")
+    channel = f"#{directory.channels[channel_id]}"
+    team_key = directory.team_of_channel.get(channel_id)
+    if team_key is None:
+        return ReportScope(channel)  # a channel with no team is its own team
+    return ReportScope(directory.teams[team_key], channel)
+
+
+def only_team(report: MonthlyReport, scope: str | ReportScope) -> MonthlyReport:
+    """Narrow a report to one team and its channels; a channel stands for its team."""
+    if isinstance(scope, str):
+        if report.directory is None:
+            raise InputError("this report cannot be narrowed to a team")
+        scope = resolve_scope(report.directory, scope)
+    matches = [t for t in report.teams if t.name.lower() == scope.team.lower()]
     if not matches:
-        known = ", ".join(t.name for t in report.teams) or "none yet"
-        raise InputError(f"no team called {name!r} in {report.month} (teams: {known})")
+        raise InputError(f"{scope.team} has nothing to report in {report.month.label()}")
     team = matches[0]
     channels = [c for c in report.channels if c.team == team.name]
     trend = [
@@ -463,4 +524,6 @@ def only_team(report: MonthlyReport, name: str) -> MonthlyReport:
         trend=trend,
         unsupported_share=report.unsupported_share,
         generated_at=report.generated_at,
+        directory=report.directory,
+        scope_note=scope.note,
     )

@@ -102,3 +102,28 @@ def test_admins_define_teams_from_slack(live: LiveApp) -> None:
     assert "*Support*: #support; managed by <@U0MGR0002>" in listing
     assert "*Implementation*: #implementation" in listing
     assert "gone" in live.command("team remove Support", user=ADMIN)["text"]
+
+
+@pytest.mark.parametrize("scope", ["<#C1|implementation>", "#implementation", "implementation"])
+def test_a_manager_may_ask_for_their_teams_channel(
+    live: LiveApp, fake: FakeSlack, scope: str
+) -> None:
+    ack = live.command(scope, user=MANAGER, command="/culture-report")
+    assert "Preparing" in ack["text"]
+    [reply] = fake.wait_for("response_url")
+    body = json.dumps(reply.params["blocks"])
+    assert "Implementation" in body and "#support" not in body
+    if scope.startswith(("<", "#")):
+        assert "#implementation is part of Implementation" in body
+
+
+def test_a_manager_is_refused_another_teams_channel(live: LiveApp, fake: FakeSlack) -> None:
+    refused = live.command("<#C2|support>", user=MANAGER, command="/culture-report")
+    assert "for leaders, admins and the managers" in refused["text"]
+    assert fake.calls_to("response_url") == []
+
+
+def test_an_unknown_channel_is_named_in_one_line(live: LiveApp, fake: FakeSlack) -> None:
+    answer = live.command("#nowhere", user=LEADER, command="/culture-report")
+    assert answer["text"] == "no team or channel called '#nowhere'"
+    assert fake.calls_to("response_url") == []

@@ -11,7 +11,7 @@ import pytest
 from bot.db.engine import Database
 from bot.errors import InputError
 from bot.reports.month import Month
-from bot.reports.render import render
+from bot.reports.render import render, to_blocks
 from bot.reports.report import Row, build_report, only_team
 from bot.reports.suppression import (
     NOT_ENOUGH_PEOPLE,
@@ -226,8 +226,33 @@ def test_one_team_view(quillon: Database) -> None:
     report = only_team(_report(quillon), "implementation")
     assert [t.name for t in report.teams] == ["Implementation"]
     assert {c.name for c in report.channels} == {"#implementation", "#halvorsen-rollout"}
-    with pytest.raises(InputError, match="no team called"):
+    with pytest.raises(InputError, match="no team or channel called 'finance'"):
         only_team(report, "finance")
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["#halvorsen-rollout", "<#C2|halvorsen-rollout>", "<#C2|>", "halvorsen-rollout", "#C2"],
+)
+def test_a_channel_in_a_team_gives_that_teams_report_and_says_so(
+    quillon: Database, reference: str
+) -> None:
+    report = only_team(_report(quillon), reference)
+    assert [t.name for t in report.teams] == ["Implementation"]
+    assert {c.name for c in report.channels} == {"#implementation", "#halvorsen-rollout"}
+    assert report.scope_note == (
+        "#halvorsen-rollout is part of Implementation, so this is Implementation's report."
+    )
+    for fmt in ("text", "markdown", "html", "json"):
+        assert "#halvorsen-rollout is part of Implementation" in render(report, fmt)
+    slack = json.dumps(to_blocks(report))
+    assert "#halvorsen-rollout is part of Implementation" in slack
+    assert "  #halvorsen-rollout" in slack  # its own row, under its team's
+
+
+def test_a_channel_without_a_team_is_its_own_team(quillon: Database) -> None:
+    report = only_team(_report(quillon), "<#C5|general>")
+    assert [t.name for t in report.teams] == ["#general"] and report.scope_note is None
 
 
 def test_the_trend_covers_twelve_months(quillon: Database) -> None:

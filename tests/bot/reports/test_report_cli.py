@@ -91,11 +91,22 @@ def test_one_team_and_bad_input(filled: str, tmp_path: Path) -> None:
     unknown = undertone(
         "report", "--month", "2026-10", "--team", "Finance", url=filled, cwd=tmp_path
     )
-    assert unknown.returncode != 0 and "no team called 'Finance'" in unknown.stderr
+    assert unknown.returncode != 0 and "no team or channel called 'Finance'" in unknown.stderr
     bad = undertone("report", "--month", "2026-13", url=filled, cwd=tmp_path)
     assert bad.returncode == 2 and "not a month" in bad.stderr and "Traceback" not in bad.stderr
     empty = undertone("report", "--month", "2026-03", url=filled, cwd=tmp_path)
     assert empty.returncode == 0 and "no observations in 2026-03" in empty.stderr
+
+
+def test_a_channel_in_a_team_gives_that_teams_report(filled: str, tmp_path: Path) -> None:
+    result = undertone(
+        "report", "--month", "2026-10", "--team", "#implementation", url=filled, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "#implementation is part of Implementation, so this is Implementation's report" in (
+        result.stdout
+    )
+    assert "#support" not in result.stdout
 
 
 def chromium() -> str | None:
