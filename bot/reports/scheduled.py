@@ -81,9 +81,21 @@ def queue_monthly_report(
 ) -> list[Month]:
     """Claim and queue every due, unsent monthly report; return the months queued."""
     zone = settings.zone
+    destinations = [
+        *settings.leaders,
+        *([settings.report_channel] if settings.report_channel else []),
+    ]
     queued = []
     for month in due_months(now, zone):
         if not _has_data(session, workspace_id, month, zone):
+            continue
+        if not destinations:
+            # Unclaimed, so it goes out (late) once someone says where to send it.
+            log.warning(
+                "monthly report for %s is waiting: set UNDERTONE_LEADERS or "
+                "UNDERTONE_REPORT_CHANNEL to send it",
+                month,
+            )
             continue
         if not _claim(session, workspace_id, month):
             continue
@@ -98,14 +110,6 @@ def queue_monthly_report(
         )
         message = to_blocks(report)
         chart = trend_png(report)
-        destinations = [
-            *settings.leaders,
-            *([settings.report_channel] if settings.report_channel else []),
-        ]
-        if not destinations:
-            log.warning(
-                "monthly report for %s is ready but no leaders or report channel are set", month
-            )
         for destination in destinations:
             key = f"report:{workspace_id}:{month}:{destination}"
             enqueue(

@@ -147,3 +147,21 @@ def test_a_failing_job_does_not_stop_the_others() -> None:
 
     Scheduler([broken, fine]).run_once()
     assert ran == ["fine"]
+
+
+def test_a_report_with_nowhere_to_go_waits_for_leaders_instead_of_being_lost(
+    october: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    nobody = settings.model_copy(update={"timezone": "Europe/Berlin"})
+    on_time = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    with october.session() as s:
+        assert queue_monthly_report(s, workspace_id="T1", settings=nobody, now=on_time) == []
+    assert "monthly report for 2026-10 is waiting: set UNDERTONE_LEADERS" in caplog.text
+    # A leader is added a week later: October's report still goes out.
+    later = datetime(2026, 11, 9, 9, tzinfo=UTC)
+    with october.session() as s:
+        assert queue_monthly_report(
+            s, workspace_id="T1", settings=_settings(settings), now=later
+        ) == [Month(2026, 10)]
+        posts = [r for r in s.scalars(select(OutboxMessage)) if r.method == "chat.postMessage"]
+    assert sorted(r.payload["channel"] for r in posts) == ["C0LEADERS", "U0LEADER1", "U0LEADER2"]
