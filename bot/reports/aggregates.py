@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -151,14 +151,23 @@ def range_figures(
 
 
 def distinct_authors(
-    session: Session, *, workspace_id: str, start: datetime, end: datetime, channel_ids: list[str]
+    session: Session,
+    *,
+    workspace_id: str,
+    start: datetime,
+    end: datetime,
+    channel_ids: list[str],
+    without_team: bool = False,
 ) -> int:
-    """Return how many distinct people wrote about customers in any of these channels."""
+    """Return how many distinct people wrote about customers in any of these channels
+    (and, with `without_team`, in any channel that is in no team)."""
     about = and_(Observation.label != NOT_CUSTOMER, Observation.lang_supported.is_(True))
-    query = select(func.count(func.distinct(Observation.author_key))).where(
-        _in_range(workspace_id, start, end), Observation.channel_id.in_(channel_ids), about
-    )
-    return int(session.scalar(query) or 0)
+    where: ColumnElement[bool] = Observation.channel_id.in_(channel_ids)
+    query = select(func.count(func.distinct(Observation.author_key)))
+    if without_team:
+        query = _with_team(query, workspace_id)
+        where = or_(where, TeamChannel.id.is_(None))
+    return int(session.scalar(query.where(_in_range(workspace_id, start, end), where, about)) or 0)
 
 
 @dataclass

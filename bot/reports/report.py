@@ -21,6 +21,7 @@ from bot.reports.aggregates import Cell, distinct_authors
 from bot.reports.month import Month
 from bot.reports.snapshots import fingerprints, month_figures
 from bot.reports.suppression import (
+    NOT_ENOUGH_PEOPLE,
     AuthorsOf,
     Suppressible,
     apply_minimum,
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from bot.accounts.report import AccountRow
 
 TREND_MONTHS = 12
+# Where reports cover teams only, channels in no team are reported together, as one row.
+POOL_KEY = "without-team"
+POOL_NAME = "Channels without a team"
 # A team "improved" when its contempt rate fell by at least this much (absolute).
 MEANINGFUL_CHANGE = 0.01
 
@@ -235,7 +239,10 @@ class TeamDirectory:
     team_of_channel: dict[str, str]
 
     def channels_of(self, row: Suppressible) -> list[str]:
-        """Return the channel ids a channel or team row covers."""
+        """Return the channel ids a channel or team row covers (none for the pool of
+        channels without a team, which is counted by what it is not)."""
+        if row.key == POOL_KEY:
+            return []
         if row.key.startswith("team:"):
             return [c for c, team in self.team_of_channel.items() if team == row.key]
         return [row.key.removeprefix("channel:")]
@@ -335,7 +342,8 @@ def build_report(
 ) -> MonthlyReport:
     """Compute the report for one month, with every withheld number withheld.
 
-    `team_level_only` (the works-council profile) leaves single channels out entirely.
+    `team_level_only` (the works-council profile) leaves single channels out entirely:
+    channels in no team are reported together as one row, never one by one.
     """
     now = now or datetime.now(UTC)
     if month.start(zone) > now:
@@ -374,8 +382,11 @@ def build_report(
                 start=m.start(zone),
                 end=m.end(zone),
                 channel_ids=sorted({c for row in rows for c in names.channels_of(row)}),
+                without_team=any(row.key == POOL_KEY for row in rows),
             )
 
+        if team_level_only:
+            teams, channels = _pool_channels_without_team(teams, authors_of), []
         _suppress(overall, teams, channels, names, min_group, authors_of)
         return overall, teams, channels
 
@@ -418,13 +429,39 @@ def build_report(
         min_group=min_group,
         overall=overall,
         teams=teams,
-        channels=[] if team_level_only else channels,
+        channels=channels,
         trend=trend,
         unsupported_share=(cell.unsupported / total) if total and not overall.suppressed else None,
         generated_at=now,
         accounts=accounts,
         directory=names,
     )
+
+
+def _pool_channels_without_team(teams: list[Row], authors_of: AuthorsOf) -> list[Row]:
+    """Replace the rows of channels in no team with one row covering all of them."""
+    lone = [t for t in teams if t.key.startswith("channel:")]
+    if not lone:
+        return teams
+    cell = Cell()
+    for row in lone:
+        for label, count in row.cell.label_counts.items():
+            cell.label_counts[label] = cell.label_counts.get(label, 0) + count
+        cell.unsupported += row.cell.unsupported
+    pool = Row(
+        key=POOL_KEY,
+        authors=0,
+        messages=cell.about_customers,
+        kind="team",
+        name=POOL_NAME,
+        cell=cell,
+    )
+    pool.authors = cell.authors = max(authors_of([pool]), *(r.authors for r in lone))
+    if sum(1 for r in lone if r.cell.about_customers) < 2:
+        # A pool of one channel would be that channel's figures under another name.
+        pool.withhold(NOT_ENOUGH_PEOPLE + " (a single channel; reports here cover teams only)")
+    kept = [t for t in teams if not t.key.startswith("channel:")]
+    return sorted([*kept, pool], key=lambda r: r.name.lower())
 
 
 def _attach_previous(row: Row, previous: list[Row]) -> None:
@@ -506,6 +543,12 @@ def only_team(report: MonthlyReport, scope: str | ReportScope) -> MonthlyReport:
             raise InputError("this report cannot be narrowed to a team")
         scope = resolve_scope(report.directory, scope)
     matches = [t for t in report.teams if t.name.lower() == scope.team.lower()]
+    pooled = any(t.key == POOL_KEY for t in report.teams)
+    if not matches and pooled and scope.channel is None and scope.team.startswith("#"):
+        raise InputError(
+            f"{scope.team} is in no team, and reports here cover teams only: "
+            f"see “{POOL_NAME}” in the full report"
+        )
     if not matches:
         raise InputError(f"{scope.team} has nothing to report in {report.month.label()}")
     team = matches[0]

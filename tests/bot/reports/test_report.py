@@ -356,3 +356,76 @@ def test_the_largest_withheld_row_is_the_fallback_when_people_cannot_be_counted(
     apply_minimum(children, 5)
     protect_by_subtraction(True, children, 5, authors_of=lambda rows: 5)
     assert [c.suppressed for c in children] == [True, True, False]
+
+
+def _works_council(database: Database, *, overlap: bool):  # type: ignore[no-untyped-def]
+    """Implementation (12 people) and two channels in no team, #ops and #random, with 6
+    people each: 12 different people, or (with `overlap`) the same 6 in both."""
+    from bot.settings import Settings
+
+    strict = Settings(_env_file=None, profile="works-council")  # type: ignore[call-arg]
+    with database.session() as s:
+        for cid, name in [("C1", "implementation"), ("C5", "ops"), ("C6", "random")]:
+            factories.channel(s, cid, name)
+        factories.team(s, "Implementation", ["C1"])
+        for cid, prefix in [("C1", "impl"), ("C5", "ops"), ("C6", "ops" if overlap else "rnd")]:
+            factories.observations(
+                s,
+                channel=cid,
+                at=OCT,
+                labels={"contempt": 3, "constructive": 27},
+                authors=12 if cid == "C1" else 6,
+                author_prefix=prefix,
+            )
+        return build_report(
+            s,
+            workspace_id="T1",
+            month=Month.parse("2026-10"),
+            min_group=strict.min_group,
+            zone=UTC_ZONE,
+            now=NOW,
+            team_level_only=strict.team_level_only,
+        )
+
+
+def test_the_works_council_profile_never_shows_a_channel_on_its_own(database: Database) -> None:
+    report = _works_council(database, overlap=False)
+    teams = {t.name: t for t in report.teams}
+    assert set(teams) == {"Implementation", "Channels without a team"}
+    pool = teams["Channels without a team"]
+    assert not pool.suppressed and pool.cell.authors == 12  # 6 + 6 different people
+    assert pool.cell.about_customers == 60 and pool.contempt_rate == pytest.approx(0.1)
+    assert report.channels == []
+    for fmt in ("text", "markdown", "html", "json"):
+        output = render(report, fmt)
+        assert "#ops" not in output and "#random" not in output
+    assert "#ops" not in json.dumps(to_blocks(report))
+
+
+def test_channels_without_a_team_are_pooled_by_distinct_people(database: Database) -> None:
+    report = _works_council(database, overlap=True)
+    teams = {t.name: t for t in report.teams}
+    # The same 6 people wrote in both: fewer than the profile's 10, so the pool is withheld,
+    # and so is Implementation, or the total minus Implementation would give it away.
+    assert teams["Channels without a team"].suppressed
+    assert teams["Implementation"].suppressed
+    assert not report.overall.suppressed
+
+
+def test_one_channel_without_a_team_is_not_shown_under_another_name(quillon: Database) -> None:
+    with quillon.session() as s:
+        report = build_report(
+            s,
+            workspace_id="T1",
+            month=Month.parse("2026-10"),
+            min_group=5,
+            zone=UTC_ZONE,
+            now=NOW,
+            team_level_only=True,
+        )
+    teams = {t.name: t for t in report.teams}
+    assert set(teams) == {"Implementation", "Support", "Engineering", "Channels without a team"}
+    assert teams["Channels without a team"].suppressed  # it would be #general's figures
+    assert "#general" not in render(report, "json")
+    with pytest.raises(InputError, match="#general is in no team, and reports here cover teams"):
+        only_team(report, "#general")
