@@ -114,8 +114,10 @@ def main() -> None:
     url = f"sqlite:///{folder / 'bench.db'}"
     database = Database.from_url(url)
     upgrade(database, url)
-    settings = Settings(_env_file=None, database_url=url, batch_size=64)  # type: ignore[call-arg]
-    classifier = TimedClassifier(ToneClassifier())
+    # The settings' own defaults, as `undertone analyze` runs: precision auto, batch 32.
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    classifier = TimedClassifier(ToneClassifier(precision=settings.precision))
+    print(f"model {classifier.inner.version}, batches of {settings.batch_size}")
     memory = []
     with SlackExport(export_path) as export:
         analysis = ExportAnalysis(
@@ -146,7 +148,7 @@ def main() -> None:
 
     prepared = [prepare_text(t) for t in sample]
     t0 = time.perf_counter()
-    classifier.inner.predict_prepared(prepared, batch_size=64)
+    classifier.inner.predict_prepared(prepared, batch_size=settings.batch_size)
     model_rate = len(prepared) / (time.perf_counter() - t0)
     print(
         f"analysed {result.read:,} messages, {result.classified:,} stored, in {elapsed:.0f}s: {rate:.1f} messages/s end to end"
@@ -158,7 +160,7 @@ def main() -> None:
         f"{rate / in_run:.0%} of it"
     )
     print(
-        f"the model alone on 4,096 of the same messages (batch 64): {model_rate:.1f} messages/s; end to end is {rate / model_rate:.0%} of it"
+        f"the model alone on 4,096 of the same messages: {model_rate:.1f} messages/s; end to end is {rate / model_rate:.0%} of it"
     )
     print(
         "memory (RSS) during the run: "

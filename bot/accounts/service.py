@@ -15,12 +15,12 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.accounts.matcher import AccountMatcher, AccountName
@@ -277,18 +277,27 @@ class AccountDirectory:
         return matcher
 
 
-def link_accounts(session: Session, ref: MessageRef, account_ids: Iterable[int]) -> None:
-    """Record which accounts a message mentions (replacing what an earlier version said)."""
-    forget_links(session, ref)
-    for account_id in sorted(set(account_ids)):
-        session.add(
-            ObservationAccount(
-                workspace_id=ref.workspace_id,
-                channel_id=ref.channel_id,
-                message_ts=ref.ts,
-                account_id=account_id,
+def link_accounts(session: Session, links: Sequence[tuple[MessageRef, Iterable[int]]]) -> None:
+    """Record which accounts each message mentions (replacing what an earlier version said)."""
+    by_channel: dict[tuple[str, str], set[str]] = {}
+    for ref, _ in links:
+        by_channel.setdefault((ref.workspace_id, ref.channel_id), set()).add(ref.ts)
+    for (workspace_id, channel_id), stamps in by_channel.items():
+        session.execute(
+            delete(ObservationAccount).where(
+                ObservationAccount.workspace_id == workspace_id,
+                ObservationAccount.channel_id == channel_id,
+                ObservationAccount.message_ts.in_(stamps),
             )
         )
+    latest = {(ref.workspace_id, ref.channel_id, ref.ts): ids for ref, ids in links}
+    rows = [
+        {"workspace_id": w, "channel_id": c, "message_ts": ts, "account_id": account_id}
+        for (w, c, ts), ids in latest.items()
+        for account_id in sorted(set(ids))
+    ]
+    if rows:
+        session.execute(insert(ObservationAccount), rows)
 
 
 def forget_links(session: Session, ref: MessageRef) -> None:

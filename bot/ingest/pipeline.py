@@ -23,7 +23,7 @@ from bot.accounts.service import (
 )
 from bot.db.engine import Database
 from bot.ingest.normalize import SlackMessage
-from bot.observations.service import MessageRef, record
+from bot.observations.service import MessageRef, NewObservation, record
 from bot.preferences.models import UserPreference
 from bot.privacy import author_key
 from bot.settings import Settings
@@ -189,19 +189,23 @@ class Pipeline:
                 if names:
                     candidates.append((keys[message.user_id], names))
         with self._session(session) as writing:
-            for item in classified:
-                record(
-                    session=writing,
-                    ref=item.ref,
-                    author_key=item.author_key,
-                    label=item.prediction.label,
-                    scores=item.prediction.scores,
-                    lang=item.prediction.lang,
-                    lang_supported=item.prediction.supported,
-                    model_version=item.prediction.model_version,
-                    source=source,
-                )
-                link_accounts(writing, item.ref, item.account_ids)
+            record(
+                session=writing,
+                observations=[
+                    NewObservation(
+                        ref=item.ref,
+                        author_key=item.author_key,
+                        label=item.prediction.label,
+                        scores=item.prediction.scores,
+                        lang=item.prediction.lang,
+                        lang_supported=item.prediction.supported,
+                        model_version=item.prediction.model_version,
+                        source=source,
+                    )
+                    for item in classified
+                ],
+            )
+            link_accounts(writing, [(item.ref, item.account_ids) for item in classified])
             for author, names in candidates:
                 note_candidates(
                     writing,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -32,45 +33,59 @@ def ts_to_datetime(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=UTC)
 
 
-def record(
-    *,
-    session: Session,
-    ref: MessageRef,
-    author_key: str,
-    label: str,
-    scores: dict[str, float],
-    lang: str | None,
-    lang_supported: bool,
-    model_version: str,
-    source: str = "live",
-) -> None:
-    """Insert the observation of a message, or update it if the message was seen before.
+@dataclass(frozen=True)
+class NewObservation:
+    """What is stored about one classified message (never its text)."""
+
+    ref: MessageRef
+    author_key: str
+    label: str
+    scores: dict[str, float]
+    lang: str | None
+    lang_supported: bool
+    model_version: str
+    source: str = "live"
+
+
+# Columns an edit (the same message classified again) replaces.
+_CHANGING = ("label", "scores", "lang", "lang_supported", "model_version", "classified_at")
+
+
+def record(*, session: Session, observations: Sequence[NewObservation]) -> None:
+    """Insert the observations of a batch, updating messages seen before, in one statement.
 
     The unique key (workspace, channel, ts) makes this idempotent: a redelivered event or
-    a re-run over the same export leaves one row, and an edit replaces the label.
+    a re-run over the same export leaves one row, and an edit replaces the label. When a
+    batch holds the same message twice (posted, then edited), the later one wins.
     """
-    values = {
-        "workspace_id": ref.workspace_id,
-        "channel_id": ref.channel_id,
-        "message_ts": ref.ts,
-        "thread_ts": ref.thread_ts,
-        "author_key": author_key,
-        "label": label,
-        "scores": scores,
-        "lang": lang,
-        "lang_supported": lang_supported,
-        "model_version": model_version,
-        "source": source,
-        "message_at": ref.sent_at,
-        "classified_at": datetime.now(UTC),
-    }
-    statement = dialect_insert(session, Observation).values(**values)
-    changing = ("label", "scores", "lang", "lang_supported", "model_version", "classified_at")
+    latest = {(o.ref.workspace_id, o.ref.channel_id, o.ref.ts): o for o in observations}
+    if not latest:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "workspace_id": o.ref.workspace_id,
+            "channel_id": o.ref.channel_id,
+            "message_ts": o.ref.ts,
+            "thread_ts": o.ref.thread_ts,
+            "author_key": o.author_key,
+            "label": o.label,
+            "scores": o.scores,
+            "lang": o.lang,
+            "lang_supported": o.lang_supported,
+            "model_version": o.model_version,
+            "source": o.source,
+            "message_at": o.ref.sent_at,
+            "classified_at": now,
+        }
+        for o in latest.values()
+    ]
+    statement = dialect_insert(session, Observation)
     statement = statement.on_conflict_do_update(
         index_elements=["workspace_id", "channel_id", "message_ts"],
-        set_={name: statement.excluded[name] for name in changing},
+        set_={name: statement.excluded[name] for name in _CHANGING},
     )
-    session.execute(statement)
+    session.execute(statement, rows)
 
 
 def forget_message(*, session: Session, ref: MessageRef) -> int:

@@ -48,6 +48,28 @@ def test_an_edit_replaces_the_label_of_the_same_observation(
     assert labels == ["contempt"]
 
 
+def test_a_message_posted_and_edited_within_one_batch_keeps_the_edit(
+    database: Database, settings: Settings
+) -> None:
+    pipeline = Pipeline(database=database, classifier=FakeClassifier(), settings=settings)
+    pipeline.process(
+        [
+            _message("1700000000.000100", "acme renewal call"),
+            _message("1700000000.000200", "globex renewal call"),
+            _message("1700000000.000100", "acme are idiots"),
+        ],
+        workspace_id="T1",
+    )
+    with database.session() as session:
+        rows = session.execute(
+            select(Observation.message_ts, Observation.label).order_by(Observation.message_ts)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("1700000000.000100", "contempt"),
+        ("1700000000.000200", "neutral"),
+    ]
+
+
 def test_author_key_is_stable_for_a_pepper_and_differs_across_peppers() -> None:
     first = author_key("U0AAAAAAA", pepper=SecretStr("pepper-one"))
     assert first == author_key("U0AAAAAAA", pepper=SecretStr("pepper-one"))
