@@ -8,12 +8,14 @@ report can say how much it could not read.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -93,14 +95,49 @@ def range_figures(
     session: Session, *, workspace_id: str, start: datetime, end: datetime, by_channel: bool = True
 ) -> RangeFigures:
     """Compute label counts and distinct authors per channel, per team and overall."""
-    result = RangeFigures(start, end)
-    window = _in_range(workspace_id, start, end)
+    return split_figures(
+        session, workspace_id=workspace_id, bounds=[start, end], by_channel=by_channel
+    )[0]
+
+
+def split_figures(
+    session: Session, *, workspace_id: str, bounds: Sequence[datetime], by_channel: bool = True
+) -> list[RangeFigures]:
+    """Compute the figures of each of the back-to-back ranges between `bounds`, in one pass.
+
+    `bounds` are the ranges' edges in order: [a, b, c] gives the figures of [a, b) and
+    [b, c). Each query groups by range as well, so many weeks cost one scan, not one each.
+    """
+    edges = list(bounds)
+    if len(edges) < 2 or any(a >= b for a, b in itertools.pairwise(edges)):
+        raise ValueError("bounds must be at least two instants in increasing order")
+    results = [RangeFigures(a, b) for a, b in itertools.pairwise(edges)]
+    window = _in_range(workspace_id, edges[0], edges[-1])
     about = and_(Observation.label != NOT_CUSTOMER, Observation.lang_supported.is_(True))
     author_if_about = case((about, Observation.author_key))
     team = team_key(Observation.channel_id)
+    # Which range a row falls in; constants inline, so SELECT and GROUP BY read the same.
+    ranges: list[ColumnElement[Any]] = []
+    if len(results) > 1:
+        ranges = [
+            case(
+                *[
+                    (Observation.message_at < edge, literal_column(str(index)))
+                    for index, edge in enumerate(edges[1:-1])
+                ],
+                else_=literal_column(str(len(results) - 1)),
+            ).label("period")
+        ]
+
+    def split(row: Any) -> tuple[RangeFigures, Any]:
+        # The range's index leads every row when there are several ranges.
+        if ranges:
+            return results[int(row[0])], row[1:]
+        return results[0], row
 
     counts = _with_team(
         select(
+            *ranges,
             Observation.channel_id,
             team.label("team"),
             Observation.label,
@@ -110,9 +147,10 @@ def range_figures(
         workspace_id,
     ).where(window)
     counts = counts.group_by(
-        Observation.channel_id, team, Observation.label, Observation.lang_supported
+        *ranges, Observation.channel_id, team, Observation.label, Observation.lang_supported
     )
-    for channel_id, team_id, label, supported, count in session.execute(counts):
+    for row in session.execute(counts):
+        result, (channel_id, team_id, label, supported, count) = split(row)
         for cell in (
             result.channels.setdefault(channel_id, Cell()) if by_channel else None,
             result.teams.setdefault(team_id, Cell()),
@@ -127,27 +165,31 @@ def range_figures(
 
     if by_channel:
         per_channel = (
-            select(Observation.channel_id, func.count(func.distinct(author_if_about)))
+            select(*ranges, Observation.channel_id, func.count(func.distinct(author_if_about)))
             .where(window)
-            .group_by(Observation.channel_id)
+            .group_by(*ranges, Observation.channel_id)
         )
-        for channel_id, authors in session.execute(per_channel):
+        for row in session.execute(per_channel):
+            result, (channel_id, authors) = split(row)
             result.channels.setdefault(channel_id, Cell()).authors = int(authors)
 
     per_team = (
         _with_team(
-            select(team.label("team"), func.count(func.distinct(author_if_about))), workspace_id
+            select(*ranges, team.label("team"), func.count(func.distinct(author_if_about))),
+            workspace_id,
         )
         .where(window)
-        .group_by(team)
+        .group_by(*ranges, team)
     )
-    for team_id, authors in session.execute(per_team):
+    for row in session.execute(per_team):
+        result, (team_id, authors) = split(row)
         result.teams.setdefault(team_id, Cell()).authors = int(authors)
 
-    result.overall.authors = int(
-        session.scalar(select(func.count(func.distinct(author_if_about))).where(window)) or 0
-    )
-    return result
+    overall = select(*ranges, func.count(func.distinct(author_if_about))).where(window)
+    for row in session.execute(overall.group_by(*ranges) if ranges else overall):
+        result, (authors,) = split(row)
+        result.overall.authors = int(authors or 0)
+    return results
 
 
 def distinct_authors(
@@ -156,18 +198,25 @@ def distinct_authors(
     workspace_id: str,
     start: datetime,
     end: datetime,
-    channel_ids: list[str],
+    channel_ids: list[str] | None,
     without_team: bool = False,
+    also: Sequence[tuple[datetime, datetime]] = (),
 ) -> int:
     """Return how many distinct people wrote about customers in any of these channels
-    (and, with `without_team`, in any channel that is in no team)."""
+    (every channel for None; with `without_team`, also any channel that is in no team),
+    between `start` and `end` and in any of the ranges in `also`."""
     about = and_(Observation.label != NOT_CUSTOMER, Observation.lang_supported.is_(True))
-    where: ColumnElement[bool] = Observation.channel_id.in_(channel_ids)
     query = select(func.count(func.distinct(Observation.author_key)))
-    if without_team:
-        query = _with_team(query, workspace_id)
-        where = or_(where, TeamChannel.id.is_(None))
-    return int(session.scalar(query.where(_in_range(workspace_id, start, end), where, about)) or 0)
+    where: list[ColumnElement[bool]] = [about]
+    if channel_ids is not None:
+        in_channels: ColumnElement[bool] = Observation.channel_id.in_(channel_ids)
+        if without_team:
+            query = _with_team(query, workspace_id)
+            in_channels = or_(in_channels, TeamChannel.id.is_(None))
+        where.append(in_channels)
+    ranges = [(start, end), *also]
+    where.append(or_(*(_in_range(workspace_id, a, b) for a, b in ranges)))
+    return int(session.scalar(query.where(*where)) or 0)
 
 
 @dataclass

@@ -10,14 +10,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
-from bot.reports.aggregates import Cell, distinct_authors
+from bot.reports.aggregates import Cell, RangeFigures, distinct_authors
 from bot.reports.month import Month
 from bot.reports.snapshots import fingerprints, month_figures
 from bot.reports.suppression import (
@@ -33,6 +33,7 @@ from classifiers.labels import LABELS
 
 if TYPE_CHECKING:
     from bot.accounts.report import AccountRow
+    from bot.reports.weekly import WeekRows
 
 TREND_MONTHS = 12
 # Where reports cover teams only, channels in no team are reported together, as one row.
@@ -83,6 +84,7 @@ class Row(Suppressible):
             "label_counts": dict(self.cell.label_counts) if shown else None,
             "contempt_rate": _round(self.contempt_rate),
             "previous_contempt_rate": _round(self.previous_contempt_rate),
+            "change": _round(self.change),
             "constructive_share": _round(self.cell.constructive_share) if shown else None,
             "suppressed": self.suppressed,
         }
@@ -128,6 +130,10 @@ class MonthlyReport:
     directory: TeamDirectory | None = field(default=None, repr=False, compare=False)
     # Set when the report was narrowed to a team for a channel someone asked about.
     scope_note: str | None = None
+    # The month week by week (ISO weeks cut at the month's edges).
+    weeks: list[WeekRows] = field(default_factory=list)
+    # The works-council profile: no figures for single channels, weekly ones included.
+    team_level_only: bool = False
 
     def accounts_drawing_contempt(self) -> list[AccountRow]:
         """Return the accounts drawing the most contempt (only those shown)."""
@@ -217,6 +223,7 @@ class MonthlyReport:
                 }
                 for p in self.trend
             ],
+            "weeks": [w.as_json(channels=not self.team_level_only) for w in self.weeks],
             "accounts": [a.as_json() for a in self.accounts],
             "accounts_drawing_contempt": [a.name for a in self.accounts_drawing_contempt()],
             "accounts_turning_to_contempt": [a.name for a in self.accounts_turning()],
@@ -309,14 +316,19 @@ def _rows(
     )
 
 
-def _suppress(
-    overall: Row,
-    teams: list[Row],
-    channels: list[Row],
-    names: TeamDirectory,
-    k: int,
-    authors_of: AuthorsOf | None = None,
+class PeriodRows(NamedTuple):
+    """The rows of one period (a month or a week): the organisation, teams and channels."""
+
+    overall: Row
+    teams: list[Row]
+    channels: list[Row]
+
+
+def withhold_small_groups(
+    rows: PeriodRows, names: TeamDirectory, k: int, authors_of: AuthorsOf | None = None
 ) -> None:
+    """Withhold the period's rows below `k` people, and those that would give them away."""
+    overall, teams, channels = rows
     apply_minimum([overall, *teams, *channels], k)
     protect_by_subtraction(not overall.suppressed, teams, k, authors_of=authors_of)
     for team in teams:
@@ -353,7 +365,7 @@ def build_report(
     months = [month.shift(-offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
     prints = fingerprints(session, workspace_id=workspace_id, months=months, zone=zone)
 
-    def month_rows(m: Month) -> tuple[Row, list[Row], list[Row]]:
+    def month_rows(m: Month) -> PeriodRows:
         figures = month_figures(
             session,
             workspace_id=workspace_id,
@@ -363,35 +375,18 @@ def build_report(
             fingerprint=prints[m],
             team_names=names.teams,
         )
-        overall = Row(
-            key="overall",
-            authors=figures.overall.authors,
-            messages=figures.overall.about_customers,
-            kind="overall",
-            name=names.workspace,
-            cell=figures.overall,
+        return period_rows(
+            session,
+            workspace_id=workspace_id,
+            figures=figures,
+            names=names,
+            min_group=min_group,
+            team_level_only=team_level_only,
         )
-        teams, channels = _rows(figures.teams, figures.channels, names)
 
-        def authors_of(rows: Sequence[Suppressible]) -> int:
-            # A month emptied by retention counts 0 here; the caller then falls back to
-            # the largest row, which never overstates.
-            return distinct_authors(
-                session,
-                workspace_id=workspace_id,
-                start=m.start(zone),
-                end=m.end(zone),
-                channel_ids=sorted({c for row in rows for c in names.channels_of(row)}),
-                without_team=any(row.key == POOL_KEY for row in rows),
-            )
-
-        if team_level_only:
-            teams, channels = _pool_channels_without_team(teams, authors_of), []
-        _suppress(overall, teams, channels, names, min_group, authors_of)
-        return overall, teams, channels
-
-    overall, teams, channels = month_rows(month)
-    prev_overall, prev_teams, prev_channels = month_rows(month.shift(-1))
+    this_month, last_month = month_rows(month), month_rows(month.shift(-1))
+    overall, teams, channels = this_month
+    prev_overall, prev_teams, prev_channels = last_month
     _attach_previous(overall, [prev_overall])
     _attach_previous_many(teams, prev_teams)
     _attach_previous_many(channels, prev_channels)
@@ -409,6 +404,20 @@ def build_report(
                 m, point_overall.contempt_rate, {t.name: t.contempt_rate for t in point_teams}
             )
         )
+
+    from bot.reports.weekly import weekly_rows
+
+    weeks = weekly_rows(
+        session,
+        workspace_id=workspace_id,
+        months={month: this_month, month.shift(-1): last_month},
+        fingerprints=prints,
+        zone=zone,
+        now=now,
+        names=names,
+        min_group=min_group,
+        team_level_only=team_level_only,
+    )
 
     from bot.accounts.report import account_rows
 
@@ -435,7 +444,60 @@ def build_report(
         generated_at=now,
         accounts=accounts,
         directory=names,
+        weeks=weeks,
+        team_level_only=team_level_only,
     )
+
+
+def period_rows(
+    session: Session,
+    *,
+    workspace_id: str,
+    figures: RangeFigures,
+    names: TeamDirectory,
+    min_group: int,
+    team_level_only: bool,
+    withhold: bool = True,
+) -> PeriodRows:
+    """Turn one period's figures into rows, withholding what the minimum group requires
+    (unless `withhold` is False: a week's rows are withheld along with the other weeks')."""
+    overall = Row(
+        key="overall",
+        authors=figures.overall.authors,
+        messages=figures.overall.about_customers,
+        kind="overall",
+        name=names.workspace,
+        cell=figures.overall,
+    )
+    teams, channels = _rows(figures.teams, figures.channels, names)
+    authors_of = people_counter(
+        session, workspace_id=workspace_id, start=figures.start, end=figures.end, names=names
+    )
+    if team_level_only:
+        teams, channels = _pool_channels_without_team(teams, authors_of), []
+    if withhold:
+        withhold_small_groups(PeriodRows(overall, teams, channels), names, min_group, authors_of)
+    return PeriodRows(overall, teams, channels)
+
+
+def people_counter(
+    session: Session, *, workspace_id: str, start: datetime, end: datetime, names: TeamDirectory
+) -> AuthorsOf:
+    """Return a function counting the distinct people behind some rows of one period."""
+
+    def authors_of(rows: Sequence[Suppressible]) -> int:
+        # A period emptied by retention counts 0 here; the caller then falls back to
+        # the largest row, which never overstates.
+        return distinct_authors(
+            session,
+            workspace_id=workspace_id,
+            start=start,
+            end=end,
+            channel_ids=sorted({c for row in rows for c in names.channels_of(row)}),
+            without_team=any(row.key == POOL_KEY for row in rows),
+        )
+
+    return authors_of
 
 
 def _pool_channels_without_team(teams: list[Row], authors_of: AuthorsOf) -> list[Row]:
@@ -556,6 +618,7 @@ def only_team(report: MonthlyReport, scope: str | ReportScope) -> MonthlyReport:
     trend = [
         TrendPoint(p.month, p.overall, {team.name: p.teams.get(team.name)}) for p in report.trend
     ]
+    weeks = [week.only(team.key, {c.key for c in channels}) for week in report.weeks]
     return MonthlyReport(
         workspace_id=report.workspace_id,
         workspace_name=report.workspace_name,
@@ -569,4 +632,6 @@ def only_team(report: MonthlyReport, scope: str | ReportScope) -> MonthlyReport:
         generated_at=report.generated_at,
         directory=report.directory,
         scope_note=scope.note,
+        weeks=weeks,
+        team_level_only=report.team_level_only,
     )

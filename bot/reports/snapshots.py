@@ -5,10 +5,15 @@ fingerprint of what the month held (how many observations, the newest id). Later
 reuse them while the fingerprint matches, so a 12-month trend costs one small query per
 report instead of twelve scans; and when retention purges a month's observations
 altogether, its aggregates stay, as the privacy rules allow.
+
+A month's weeks are kept the same way, beside the month (scope kinds `week:overall`,
+`week:team`, `week:channel`, scope ids prefixed with the week), under the same
+fingerprint: whatever makes the month stale makes its weeks stale too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,11 +22,16 @@ from sqlalchemy.orm import Session
 
 from bot.db.statements import dialect_insert
 from bot.observations.models import Observation
-from bot.reports.aggregates import Cell, RangeFigures, range_figures
+from bot.reports.aggregates import Cell, RangeFigures, range_figures, split_figures
 from bot.reports.models import MonthlyAggregate
 from bot.reports.month import Month
+from bot.reports.week import Week, weeks_of
 
 Fingerprint = tuple[int, int]
+MONTH_KINDS = ("overall", "team", "channel")
+WEEK_KINDS = tuple(f"week:{kind}" for kind in MONTH_KINDS)
+# A stored figure: scope kind, scope id, team name (teams only) and the cell.
+Scoped = tuple[str, str, str, Cell]
 
 
 def fingerprints(
@@ -48,14 +58,37 @@ def fingerprints(
     return {m: found.get(str(m), (0, 0)) for m in ordered}
 
 
-def _load(session: Session, workspace_id: str, month: Month) -> list[MonthlyAggregate]:
+def _load(
+    session: Session, workspace_id: str, month: Month, kinds: Sequence[str]
+) -> list[MonthlyAggregate]:
     return list(
         session.scalars(
             select(MonthlyAggregate).where(
-                MonthlyAggregate.workspace_id == workspace_id, MonthlyAggregate.month == str(month)
+                MonthlyAggregate.workspace_id == workspace_id,
+                MonthlyAggregate.month == str(month),
+                MonthlyAggregate.scope_kind.in_(kinds),
             )
         )
     )
+
+
+def _current(stored: list[MonthlyAggregate], fingerprint: Fingerprint) -> bool:
+    if not stored:
+        return False
+    kept = (stored[0].observations, stored[0].last_observation_id)
+    # A month emptied by retention keeps its figures; any other change is recomputed.
+    return kept == fingerprint or fingerprint[0] == 0
+
+
+def _scoped(figures: RangeFigures, team_names: dict[str, str], prefix: str = "") -> list[Scoped]:
+    kind = "week:" if prefix else ""
+    rows = [(kind + "overall", prefix + "overall", "", figures.overall)]
+    rows += [
+        (kind + "team", prefix + key, team_names.get(key, ""), cell)
+        for key, cell in figures.teams.items()
+    ]
+    rows += [(kind + "channel", prefix + key, "", cell) for key, cell in figures.channels.items()]
+    return rows
 
 
 def _cell(row: MonthlyAggregate) -> Cell:
@@ -71,19 +104,17 @@ def _store(
     *,
     workspace_id: str,
     month: Month,
-    figures: RangeFigures,
+    rows: Iterable[Scoped],
     fingerprint: Fingerprint,
-    team_names: dict[str, str],
+    replacing: Sequence[str],
 ) -> None:
     session.execute(
         delete(MonthlyAggregate).where(
             MonthlyAggregate.workspace_id == workspace_id,
             MonthlyAggregate.month == str(month),
+            MonthlyAggregate.scope_kind.in_(replacing),
         )
     )
-    rows = [("overall", "overall", "", figures.overall)]
-    rows += [("team", key, team_names.get(key, ""), cell) for key, cell in figures.teams.items()]
-    rows += [("channel", key, "", cell) for key, cell in figures.channels.items()]
     values = [
         {
             "workspace_id": workspace_id,
@@ -126,37 +157,89 @@ def month_figures(
     """Return a month's figures: stored ones while still current, else computed (and
     stored, once the month is over)."""
     start, end = month.start(zone), month.end(zone)
-    stored = _load(session, workspace_id, month) if end <= now else []
-    if stored:
-        kept = (stored[0].observations, stored[0].last_observation_id)
-        # A month emptied by retention keeps its figures; any other change is recomputed.
-        if kept == fingerprint or fingerprint[0] == 0:
-            return _rebuild(stored, start, end, team_names)
+    stored = _load(session, workspace_id, month, MONTH_KINDS) if end <= now else []
+    if _current(stored, fingerprint):
+        return _rebuild(((r.scope_kind, r.scope_id, r) for r in stored), start, end, team_names)
     figures = range_figures(session, workspace_id=workspace_id, start=start, end=end)
+    if end <= now and fingerprint[0] > 0:
+        # Replaces the month's weeks as well: they are as stale as the month was.
+        _store(
+            session,
+            workspace_id=workspace_id,
+            month=month,
+            rows=_scoped(figures, team_names),
+            fingerprint=fingerprint,
+            replacing=MONTH_KINDS + WEEK_KINDS,
+        )
+    return figures
+
+
+def week_figures(
+    session: Session,
+    *,
+    workspace_id: str,
+    month: Month,
+    zone: ZoneInfo,
+    now: datetime,
+    fingerprint: Fingerprint,
+    team_names: dict[str, str],
+) -> list[tuple[Week, RangeFigures]]:
+    """Return the figures of each week of a month that has begun: stored ones while
+    still current, else computed in one pass (and stored, once the month is over)."""
+    weeks = [w for w in weeks_of(month) if w.start(zone) <= now]
+    if not weeks:
+        return []
+    end = month.end(zone)
+    stored = _load(session, workspace_id, month, WEEK_KINDS) if end <= now else []
+    if _current(stored, fingerprint):
+        return _rebuild_weeks(stored, weeks, zone, team_names)
+    bounds = [w.start(zone) for w in weeks] + [weeks[-1].end(zone)]
+    figures = split_figures(session, workspace_id=workspace_id, bounds=bounds)
     if end <= now and fingerprint[0] > 0:
         _store(
             session,
             workspace_id=workspace_id,
             month=month,
-            figures=figures,
+            rows=[
+                row
+                for week, week_figures in zip(weeks, figures, strict=True)
+                for row in _scoped(week_figures, team_names, prefix=f"{week.label}/")
+            ],
             fingerprint=fingerprint,
-            team_names=team_names,
+            replacing=WEEK_KINDS,
         )
-    return figures
+    return list(zip(weeks, figures, strict=True))
 
 
 def _rebuild(
-    stored: list[MonthlyAggregate], start: datetime, end: datetime, team_names: dict[str, str]
+    stored: Iterable[tuple[str, str, MonthlyAggregate]],
+    start: datetime,
+    end: datetime,
+    team_names: dict[str, str],
 ) -> RangeFigures:
+    """Rebuild figures from stored rows, given as (scope kind, scope id, row)."""
     figures = RangeFigures(start, end)
     key_of_name = {name: key for key, name in team_names.items()}
-    for row in stored:
-        if row.scope_kind == "overall":
+    for kind, scope_id, row in stored:
+        if kind == "overall":
             figures.overall = _cell(row)
-        elif row.scope_kind == "team":
+        elif kind == "team":
             # Teams are matched by name, so a team redefined since keeps its history.
-            key = key_of_name.get(row.scope_name, row.scope_id) if row.scope_name else row.scope_id
+            key = key_of_name.get(row.scope_name, scope_id) if row.scope_name else scope_id
             figures.teams[key] = _cell(row)
         else:
-            figures.channels[row.scope_id] = _cell(row)
+            figures.channels[scope_id] = _cell(row)
     return figures
+
+
+def _rebuild_weeks(
+    stored: list[MonthlyAggregate], weeks: list[Week], zone: ZoneInfo, team_names: dict[str, str]
+) -> list[tuple[Week, RangeFigures]]:
+    by_week: dict[str, list[tuple[str, str, MonthlyAggregate]]] = {}
+    for row in stored:
+        label, _, scope_id = row.scope_id.partition("/")
+        by_week.setdefault(label, []).append((row.scope_kind.removeprefix("week:"), scope_id, row))
+    return [
+        (week, _rebuild(by_week.get(week.label, []), week.start(zone), week.end(zone), team_names))
+        for week in weeks
+    ]

@@ -63,21 +63,25 @@ def protect_by_subtraction(
     k: int,
     *,
     authors_of: AuthorsOf | None = None,
-) -> None:
+) -> bool:
     """Withhold more children so the withheld ones cannot be worked out from the parent.
 
     Only matters when the parent's total is shown. The withheld children together must
     cover at least `k` distinct authors (`authors_of` counts the union of some rows'
     authors) and there must be at least two of them, so neither the group nor any one
-    member can be recovered by subtraction.
+    member can be recovered by subtraction. Return False when there were not enough
+    children to withhold: then only withholding the parent keeps them safe.
     """
     if not parent_shown:
-        return
+        return True
     withheld = [c for c in children if c.suppressed]
     if not withheld:
-        return
+        return True
     shown = sorted((c for c in children if not c.suppressed), key=lambda c: (c.authors, c.messages))
-    while shown and (len(withheld) < 2 or _together(withheld, k, authors_of) < k):
+    while len(withheld) < 2 or _together(withheld, k, authors_of) < k:
+        if not shown:
+            return False
         extra = shown.pop(0)
         extra.withhold(NOT_ENOUGH_PEOPLE + " (withheld so a smaller group cannot be worked out)")
         withheld.append(extra)
+    return True

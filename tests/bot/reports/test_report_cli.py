@@ -53,6 +53,15 @@ def test_every_format(filled: str, tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["month"] == "2026-10"
     assert {t["team"] for t in data["teams"]} == {"Implementation", "#support"}
+    # October 2026 week by week; everything was written in W42 (12–18 Oct).
+    assert [w["week"] for w in data["weeks"]] == [f"2026-W{n}" for n in range(40, 45)]
+    w42 = data["weeks"][2]
+    assert w42["overall"]["messages_about_customers"] == 50
+    assert {t["team"]: t["contempt_rate"] for t in w42["teams"]} == {
+        "Implementation": 0.3,
+        "#support": 0.05,
+    }
+    assert {c["channel"] for c in w42["channels"]} == {"#implementation", "#support"}
     text = undertone("report", "--month", "2026-10", url=filled, cwd=tmp_path).stdout
     assert "In October 2026, 20.0% of 50 messages about customers showed contempt" in text
     markdown = undertone(
