@@ -75,6 +75,31 @@ HEADERS = [
 ]
 
 
+WEEKS_TITLE = "Week by week"
+WEEKS_NOTE = (
+    "Contempt rate per ISO week (Monday to Sunday); the first and last weeks hold only "
+    "their days in this month."
+)
+
+
+def week_table(report: MonthlyReport) -> list[list[str]]:
+    """Return the week-by-week contempt rates of the organisation and each team: a header
+    row of weeks, then one row per group ("–" where nothing was said that week)."""
+    if not report.weeks or not report.has_data:
+        return []
+    header = [""] + [f"{w.week.label[5:]} ({w.week.dates()})" for w in report.weeks]
+    table = [header, [report.overall.name] + [_week_cell(w.overall) for w in report.weeks]]
+    for team in report.teams:
+        table.append([team.name] + [_week_cell(w.team(team.key)) for w in report.weeks])
+    return table
+
+
+def _week_cell(row: Row | None) -> str:
+    if row is None or not row.cell.scored + row.cell.unsupported:
+        return "–"
+    return NOT_ENOUGH_PEOPLE if row.suppressed else pct(row.contempt_rate)
+
+
 def _facts(report: MonthlyReport) -> list[str]:
     facts = []
     overall = report.overall
@@ -156,6 +181,15 @@ def to_text(report: MonthlyReport) -> str:
             lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
             if number == 0:
                 lines.append("  ".join("-" * w for w in widths))
+    weeks = week_table(report)
+    if weeks:
+        weeks[0][0] = WEEKS_TITLE
+        widths = [max(len(row[i]) for row in weeks) for i in range(len(weeks[0]))]
+        lines += ["", WEEKS_NOTE, ""]
+        for number, row in enumerate(weeks):
+            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+            if number == 0:
+                lines.append("  ".join("-" * w for w in widths))
     for title, items in account_sections(report):
         lines += ["", f"{title}:"] + [f"- {item}" for item in items]
     lines += ["", "What to do with this:"] + [f"- {tip}" for tip in report.advice()]
@@ -183,6 +217,13 @@ def to_markdown(report: MonthlyReport) -> str:
         for row in rows:
             cells = [c.replace("|", "\\|") for c in _cells(row)]
             lines.append("| " + " | ".join(cells) + " |")
+    weeks = week_table(report)
+    if weeks:
+        lines += ["", f"## {WEEKS_TITLE}", "", WEEKS_NOTE, ""]
+        for number, cells in enumerate(weeks):
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            if number == 0:
+                lines.append("|" + "---|" * len(cells))
     for title, items in account_sections(report):
         lines += ["", f"## {title}", ""] + [f"- {item}" for item in items]
     lines += ["", "## What to do with this", ""] + [f"- {tip}" for tip in report.advice()]
@@ -236,6 +277,29 @@ def _html_table(title: str, rows: list[Row]) -> str:
     )
 
 
+def _html_weeks(report: MonthlyReport) -> str:
+    weeks = week_table(report)
+    if not weeks:
+        return ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in weeks[0])
+    body = "".join(
+        "<tr>"
+        + f"<td>{html.escape(row[0])}</td>"
+        + "".join(
+            f"<td class='withheld'>{html.escape(c)}</td>"
+            if c == NOT_ENOUGH_PEOPLE
+            else f"<td>{html.escape(c)}</td>"
+            for c in row[1:]
+        )
+        + "</tr>"
+        for row in weeks[1:]
+    )
+    return (
+        f"<h2>{html.escape(WEEKS_TITLE)}</h2><p class='org'>{html.escape(WEEKS_NOTE)}</p>"
+        f"<table class='weeks'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 def to_html(report: MonthlyReport, chart_png: bytes | None = None) -> str:
     """Render one self-contained HTML page (the chart is inlined) that prints well."""
     chart = (
@@ -249,7 +313,7 @@ def to_html(report: MonthlyReport, chart_png: bytes | None = None) -> str:
         _html_table(t, rows)
         for t, rows in (("Teams", report.teams), ("Channels", report.channels))
         if rows
-    )
+    ) + _html_weeks(report)
     tips = "".join(f"<li>{html.escape(t)}</li>" for t in report.advice())
     accounts = "".join(
         f"<h2>{html.escape(title)}</h2><ul class='accounts'>"

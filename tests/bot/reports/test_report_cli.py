@@ -150,7 +150,8 @@ def test_html_report_renders_in_a_real_browser(filled: str, tmp_path: Path) -> N
     script = (
         "<script>window.onload=()=>{const img=document.querySelector('img.chart');"
         "document.body.setAttribute('data-chart', img && img.complete && img.naturalWidth > 400 ? 'drawn' : 'missing');"
-        "document.body.setAttribute('data-rows', document.querySelectorAll('table tbody tr').length);}</script>"
+        "document.body.setAttribute('data-rows', document.querySelectorAll('table:not(.weeks) tbody tr').length);"
+        "document.body.setAttribute('data-weeks', document.querySelectorAll('table.weeks tbody tr').length);}</script>"
     )
     out.write_text(out.read_text().replace("</body>", script + "</body>"))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -165,6 +166,7 @@ def test_html_report_renders_in_a_real_browser(filled: str, tmp_path: Path) -> N
     ).stdout
     assert 'data-chart="drawn"' in dom
     assert 'data-rows="4"' in dom  # two teams and two channels
+    assert 'data-weeks="3"' in dom  # week by week: the organisation and two teams
     assert "Implementation" in dom
     shot = tmp_path / "report.png"
     subprocess.run(

@@ -13,6 +13,7 @@ from bot.db.engine import Database
 from bot.observations.models import Observation
 from bot.reports.aggregates import Cell
 from bot.reports.month import Month
+from bot.reports.render import render
 from bot.reports.report import (
     MonthlyReport,
     PeriodRows,
@@ -420,8 +421,29 @@ def test_the_works_council_profile_shows_weeks_by_team_only(database: Database) 
     assert pool["authors"] == 24 and pool["contempt_rate"] == pytest.approx(0.1)
 
 
+def test_every_format_shows_the_week_by_week_table(weekly: Database) -> None:
+    report = _report(weekly)
+    text = render(report, "text")
+    table = text.split("Week by week")[1].split("\n\n")[0].splitlines()
+    assert "W41 (5–11 Oct)" in table[0] and "W40 (1–4 Oct)" in table[0]
+    implementation = next(line for line in table if line.startswith("Implementation"))
+    support = next(line for line in table if line.startswith("Support"))
+    assert implementation.count(NOT_ENOUGH_PEOPLE) == 2  # W43, and one week to protect it
+    assert support.split()[1:] == ["–", "10.0%", "10.0%", "10.0%", "–"]
+    assert next(line for line in table if line.startswith("Quillon")).count("%") == 3
+    markdown = render(report, "markdown")
+    assert "## Week by week" in markdown
+    assert "| Support | – | 10.0% | 10.0% | 10.0% | – |" in markdown
+    html = render(report, "html")
+    weeks_html = html.split("<table class='weeks'>")[1].split("</table>")[0]
+    assert "<td>Implementation</td>" in weeks_html
+    assert weeks_html.count(f"<td class='withheld'>{NOT_ENOUGH_PEOPLE}</td>") >= 3
+
+
 def test_one_teams_report_shows_that_teams_weeks(weekly: Database) -> None:
     report = only_team(_report(weekly), "Support")
     for week in report.as_json()["weeks"]:
         assert [t["team"] for t in week["teams"]] in ([], ["Support"])
         assert {c["channel"] for c in week["channels"]} <= {"#support"}
+    text = render(report, "text").split("Week by week")[1]
+    assert "Engineering" not in text and "Support" in text
