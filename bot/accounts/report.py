@@ -14,17 +14,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.accounts.models import Account, ObservationAccount, mention_of_observation
 from bot.observations.models import Observation
 from bot.reports.aggregates import Cell, _with_team, team_key
 from bot.reports.month import Month
-from bot.reports.report import Row
+from bot.reports.report import POOL_KEY, POOL_NAME, Row
 from bot.reports.stats import wilson_interval
 from bot.reports.suppression import apply_minimum
-from bot.teams.models import Team
+from bot.teams.models import Team, TeamChannel
 from classifiers.labels import CONTEMPT, FRUSTRATION, NOT_CUSTOMER
 
 TREND_MONTHS = 6
@@ -100,9 +100,15 @@ def _round(value: float | None) -> float | None:
 
 
 def account_cells(
-    session: Session, *, workspace_id: str, start: datetime, end: datetime
+    session: Session,
+    *,
+    workspace_id: str,
+    start: datetime,
+    end: datetime,
+    pool_channels_without_team: bool = False,
 ) -> tuple[dict[int, Cell], dict[int, dict[str, int]]]:
-    """Return each account's cell, and distinct authors per team writing about it."""
+    """Return each account's cell, and distinct authors per team writing about it (with
+    `pool_channels_without_team`, channels in no team count together as one team)."""
     joined = mention_of_observation()
     window = and_(
         Observation.workspace_id == workspace_id,
@@ -139,7 +145,11 @@ def account_cells(
     )
     for account_id, count in session.execute(authors):
         cells[account_id].authors = int(count)
-    team = team_key(Observation.channel_id)
+    team = (
+        func.coalesce("team:" + cast(TeamChannel.team_id, String), literal(POOL_KEY))
+        if pool_channels_without_team
+        else team_key(Observation.channel_id)
+    )
     by_team: dict[int, dict[str, int]] = defaultdict(dict)
     per_team = (
         _with_team(
@@ -147,13 +157,16 @@ def account_cells(
                 ObservationAccount.account_id,
                 team.label("team"),
                 func.count(func.distinct(Observation.author_key)),
+                func.count(func.distinct(Observation.channel_id)),
             ).join(Observation, joined),
             workspace_id,
         )
         .where(window, about)
         .group_by(ObservationAccount.account_id, team)
     )
-    for account_id, team_id, count in session.execute(per_team):
+    for account_id, team_id, count, channels in session.execute(per_team):
+        if team_id == POOL_KEY and channels < 2:
+            continue  # a pool of one channel would name that channel under another name
         by_team[account_id][team_id] = int(count)
     return dict(cells), dict(by_team)
 
@@ -166,8 +179,13 @@ def account_rows(
     zone: ZoneInfo,
     min_group: int,
     team_names: dict[str, str],
+    team_level_only: bool = False,
 ) -> list[AccountRow]:
-    """Return every account with messages this month, withheld below the minimum group."""
+    """Return every account with messages this month, withheld below the minimum group.
+
+    `team_level_only` (the works-council profile) names teams only where an account is
+    talked about: channels in no team count together, as the report's pooled row does.
+    """
     accounts = {
         a.id: a
         for a in session.scalars(select(Account).where(Account.workspace_id == workspace_id))
@@ -182,7 +200,11 @@ def account_rows(
     teams_now: dict[int, dict[str, int]] = {}
     for m in months:
         cells, by_team = account_cells(
-            session, workspace_id=workspace_id, start=m.start(zone), end=m.end(zone)
+            session,
+            workspace_id=workspace_id,
+            start=m.start(zone),
+            end=m.end(zone),
+            pool_channels_without_team=team_level_only,
         )
         per_month[m] = cells
         if m == month:
@@ -220,7 +242,7 @@ def account_rows(
             trend=[(m, shown_rate(m, account_id)) for m in months],
             trend_counts=[shown_counts(m, account_id) for m in months],
             teams_talking=[
-                team_names.get(key, "#" + key.removeprefix("channel:"))
+                _team_name(key, team_names)
                 for key, people in sorted(
                     teams_now.get(account_id, {}).items(), key=lambda kv: -kv[1]
                 )
@@ -232,6 +254,12 @@ def account_rows(
     for row in rows:
         row.action = suggested_action(row)
     return sorted(rows, key=lambda r: r.name.casefold())
+
+
+def _team_name(key: str, team_names: dict[str, str]) -> str:
+    if key == POOL_KEY:
+        return POOL_NAME
+    return team_names.get(key, "#" + key.removeprefix("channel:"))
 
 
 def _lower_bound(counts: tuple[int, int] | None) -> float:

@@ -428,6 +428,7 @@ def build_report(
         zone=zone,
         min_group=min_group,
         team_names=names.teams,
+        team_level_only=team_level_only,
     )
     cell = overall.cell
     total = cell.scored + cell.unsupported

@@ -350,3 +350,39 @@ def test_suggested_actions_read_well_for_names_ending_in_s() -> None:
 
     assert possessive("Kinsale Networks") == "Kinsale Networks'"
     assert possessive("Acme") == "Acme's"
+
+
+def _talked_about_in(database: Database, *, team_level_only: bool) -> tuple[list[str], str]:
+    with database.session() as session:
+        report = build_report(
+            session, workspace_id="T1", month=Month(2026, 10), min_group=5, zone=UTC_ZONE,
+            now=datetime(2026, 11, 2, tzinfo=UTC), team_level_only=team_level_only,
+        )  # fmt: skip
+    row = next(a for a in report.as_json()["accounts"] if a["account"] == "Halvorsen Freight")
+    return row["teams"], json.dumps(report.as_json()) + to_text(report)
+
+
+@pytest.mark.parametrize("lone_channels", [["C5", "C6"], ["C5"]])
+def test_works_council_reports_name_teams_not_channels_where_accounts_come_up(
+    teams: Database, settings: Settings, lone_channels: list[str]
+) -> None:
+    with teams.session() as session:
+        factories.channel(session, "C5", "ops")
+        factories.channel(session, "C6", "random")
+        upsert_account(session, workspace_id="T1", name="Halvorsen Freight", aliases=["Halvorsen"])
+    for n, channel in enumerate(["C1", *lone_channels]):
+        _account_month(
+            teams, settings, name="Halvorsen", authors=6, contempt=10, rest=20, at=OCTOBER,
+            channel=channel, first=100 * n,
+        )  # fmt: skip
+    # By default a channel in no team is its own team, and is named as such.
+    named, _ = _talked_about_in(teams, team_level_only=False)
+    assert set(named) == {"Implementation", *(f"#{c}" for c in lone_channels)}
+    named, everything = _talked_about_in(teams, team_level_only=True)
+    if len(lone_channels) == 2:
+        assert sorted(named) == ["Channels without a team", "Implementation"]
+    else:
+        # One channel pooled alone would be that channel under another name.
+        assert named == ["Implementation"]
+    for channel, name in [("C5", "ops"), ("C6", "random")]:
+        assert f"#{channel}" not in everything and f"#{name}" not in everything
