@@ -180,6 +180,7 @@ def account_rows(
     min_group: int,
     team_names: dict[str, str],
     team_level_only: bool = False,
+    channel_names: dict[str, str] | None = None,
 ) -> list[AccountRow]:
     """Return every account with messages this month, withheld below the minimum group.
 
@@ -242,7 +243,7 @@ def account_rows(
             trend=[(m, shown_rate(m, account_id)) for m in months],
             trend_counts=[shown_counts(m, account_id) for m in months],
             teams_talking=[
-                _team_name(key, team_names)
+                _team_name(key, team_names, channel_names or {})
                 for key, people in sorted(
                     teams_now.get(account_id, {}).items(), key=lambda kv: -kv[1]
                 )
@@ -256,10 +257,13 @@ def account_rows(
     return sorted(rows, key=lambda r: r.name.casefold())
 
 
-def _team_name(key: str, team_names: dict[str, str]) -> str:
+def _team_name(key: str, team_names: dict[str, str], channel_names: dict[str, str]) -> str:
     if key == POOL_KEY:
         return POOL_NAME
-    return team_names.get(key, "#" + key.removeprefix("channel:"))
+    if key in team_names:
+        return team_names[key]
+    channel = key.removeprefix("channel:")  # a channel in no team is its own team
+    return "#" + channel_names.get(channel, channel)
 
 
 def _lower_bound(counts: tuple[int, int] | None) -> float:

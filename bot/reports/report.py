@@ -429,6 +429,7 @@ def build_report(
         min_group=min_group,
         team_names=names.teams,
         team_level_only=team_level_only,
+        channel_names=names.channels,
     )
     cell = overall.cell
     total = cell.scored + cell.unsupported
