@@ -117,17 +117,7 @@ def split_figures(
     author_if_about = case((about, Observation.author_key))
     team = team_key(Observation.channel_id)
     # Which range a row falls in; constants inline, so SELECT and GROUP BY read the same.
-    ranges: list[ColumnElement[Any]] = []
-    if len(results) > 1:
-        ranges = [
-            case(
-                *[
-                    (Observation.message_at < edge, literal_column(str(index)))
-                    for index, edge in enumerate(edges[1:-1])
-                ],
-                else_=literal_column(str(len(results) - 1)),
-            ).label("period")
-        ]
+    ranges = [_range_index(edges).label("period")] if len(results) > 1 else []
 
     def split(row: Any) -> tuple[RangeFigures, Any]:
         # The range's index leads every row when there are several ranges.
@@ -217,6 +207,118 @@ def distinct_authors(
     ranges = [(start, end), *also]
     where.append(or_(*(_in_range(workspace_id, a, b) for a, b in ranges)))
     return int(session.scalar(query.where(*where)) or 0)
+
+
+def people_by_ranges(
+    session: Session,
+    *,
+    workspace_id: str,
+    bounds: Sequence[datetime],
+    by_channel: bool = True,
+    pool_key: str | None = None,
+) -> dict[tuple[str, str], dict[int, int]]:
+    """Count people by the set of back-to-back ranges (between `bounds`) they wrote about
+    customers in, per channel, per team and overall.
+
+    Keys are ("overall", "overall"), ("team", team key) and ("channel", channel id); each
+    maps a bitmask of ranges (bit i for the i-th range) to how many people wrote in
+    exactly those ranges. How many people wrote in any of some ranges is then a sum, with
+    no query per set. With `pool_key`, channels in no team count as one team of that key.
+    """
+    edges = list(bounds)
+    window = _in_range(workspace_id, edges[0], edges[-1])
+    about = and_(Observation.label != NOT_CUSTOMER, Observation.lang_supported.is_(True))
+    bit = case(
+        *[
+            (Observation.message_at < edge, literal_column(str(1 << index)))
+            for index, edge in enumerate(edges[1:-1])
+        ],
+        else_=literal_column(str(1 << (len(edges) - 2))),
+    )
+    team = (
+        func.coalesce("team:" + cast(TeamChannel.team_id, String), literal(pool_key))
+        if pool_key
+        else team_key(Observation.channel_id)
+    )
+    groups: list[tuple[str, Any]] = [("overall", None), ("team", team)]
+    if by_channel:
+        groups.append(("channel", Observation.channel_id))
+    out: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for kind, group in groups:
+        keys = [] if group is None else [group.label("scope")]
+        person = select(*keys, func.sum(func.distinct(bit)).label("ranges"))
+        if kind == "team":
+            person = _with_team(person, workspace_id)
+        person_q = (
+            person.where(window, about)
+            .group_by(*([] if group is None else [group]), Observation.author_key)
+            .subquery()
+        )
+        scope = person_q.c.scope if group is not None else literal_column("'overall'")
+        query = select(scope, person_q.c.ranges, func.count()).group_by(
+            *([person_q.c.scope] if group is not None else []), person_q.c.ranges
+        )
+        for scope_id, ranges, people in session.execute(query):
+            out[kind, str(scope_id)][int(ranges)] = int(people)
+    return dict(out)
+
+
+def people_by_memberships(
+    session: Session,
+    *,
+    workspace_id: str,
+    bounds: Sequence[datetime],
+    member: str,
+    pool_key: str | None = None,
+) -> list[dict[frozenset[str], int]]:
+    """For each back-to-back range between `bounds`, count people by the set of teams
+    (`member="team"`) or channels (`member="channel"`) they wrote about customers in.
+
+    How many people wrote in any of some teams that range is then a sum, with no query
+    per set. With `pool_key`, channels in no team count as one team of that key.
+    """
+    edges = list(bounds)
+    ranges = [dict[frozenset[str], int]() for _ in edges[1:]]
+    period = _range_index(edges)
+    if member == "team":
+        what: Any = (
+            func.coalesce("team:" + cast(TeamChannel.team_id, String), literal(pool_key))
+            if pool_key
+            else team_key(Observation.channel_id)
+        )
+    else:
+        what = Observation.channel_id
+    about = and_(Observation.label != NOT_CUSTOMER, Observation.lang_supported.is_(True))
+    where = (_in_range(workspace_id, edges[0], edges[-1]), about)
+    memberships = select(period.label("period"), Observation.author_key.label("who"),
+                         what.label("member"))  # fmt: skip
+    if member == "team":
+        memberships = _with_team(memberships, workspace_id)
+    each = memberships.where(*where).group_by(period, Observation.author_key, what).subquery()
+    person = (
+        select(each.c.period, func.aggregate_strings(each.c.member, ",").label("members"))
+        .group_by(each.c.period, each.c.who)
+        .subquery()
+    )
+    query = select(person.c.period, person.c.members, func.count()).group_by(
+        person.c.period, person.c.members
+    )
+    for index, members, people in session.execute(query):
+        # The order inside each list is the database's: the same set may come twice.
+        key = frozenset(members.split(","))
+        ranges[int(index)][key] = ranges[int(index)].get(key, 0) + int(people)
+    return ranges
+
+
+def _range_index(edges: Sequence[datetime]) -> ColumnElement[Any]:
+    """Return which of the ranges between `edges` a row falls in, as 0, 1, 2…"""
+    return case(
+        *[
+            (Observation.message_at < edge, literal_column(str(index)))
+            for index, edge in enumerate(edges[1:-1])
+        ],
+        else_=literal_column(str(len(edges) - 2)),
+    )
 
 
 @dataclass

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.reports.aggregates import distinct_authors
+from bot.reports.aggregates import people_by_memberships, people_by_ranges
 from bot.reports.month import Month
 from bot.reports.report import (
     POOL_KEY,
@@ -31,7 +31,6 @@ from bot.reports.report import (
     TeamDirectory,
     _attach_previous,
     _attach_previous_many,
-    people_counter,
     period_rows,
 )
 from bot.reports.snapshots import Fingerprint, week_figures
@@ -162,6 +161,8 @@ def withhold_weeks(
 ) -> None:
     """Withhold weeks until no withheld figure can be worked out: not from its month, not
     from its week's organisation total, not from its team's week."""
+    if not weeks:
+        return
     wholes = {_group(row): row for row in [month.overall, *month.teams, *month.channels]}
     parts: dict[Group, list[Row]] = defaultdict(list)
     week_of: dict[int, Week] = {}
@@ -180,18 +181,50 @@ def withhold_weeks(
         if len(rows) == 1 and group in wholes and not wholes[group].suppressed
     }
 
+    bounds = [w.week.start(zone) for w in weeks] + [weeks[-1].week.end(zone)]
+    pool_key = POOL_KEY if any(t.key == POOL_KEY for t in month.teams) else None
+    # Who wrote in which weeks, per group: asked for once, and only if a rule needs it.
+    by_weeks: dict[Group, dict[int, int]] | None = None
+    bit = {week.week: 1 << index for index, week in enumerate(weeks)}
+
     def people_over_weeks(whole: Row) -> AuthorsOf:
         def authors_of(rows: Sequence[Suppressible]) -> int:
-            first, *rest = [(week_of[id(r)].start(zone), week_of[id(r)].end(zone)) for r in rows]
-            return distinct_authors(
-                session,
-                workspace_id=workspace_id,
-                start=first[0],
-                end=first[1],
-                also=rest,
-                channel_ids=None if whole.kind == "overall" else names.channels_of(whole),
-                without_team=whole.key == POOL_KEY,
-            )
+            nonlocal by_weeks
+            if by_weeks is None:
+                by_weeks = people_by_ranges(
+                    session,
+                    workspace_id=workspace_id,
+                    bounds=bounds,
+                    by_channel=bool(month.channels),
+                    pool_key=pool_key,
+                )
+            wanted = 0
+            for row in rows:
+                wanted |= bit[week_of[id(row)]]
+            people = by_weeks.get(_group(whole), {})
+            return sum(count for ranges, count in people.items() if ranges & wanted)
+
+        return authors_of
+
+    # Who wrote in which teams and channels, per week: asked for once, only if needed.
+    by_members: dict[str, list[dict[frozenset[str], int]]] = {}
+
+    def people_in_week(index: int) -> AuthorsOf:
+        def authors_of(rows: Sequence[Suppressible]) -> int:
+            # Siblings inside a week: all teams, or all channels of one team.
+            channels = all(isinstance(r, Row) and r.kind == "channel" for r in rows)
+            kind = "channel" if channels else "team"
+            if kind not in by_members:
+                by_members[kind] = people_by_memberships(
+                    session,
+                    workspace_id=workspace_id,
+                    bounds=bounds,
+                    member=kind,
+                    pool_key=pool_key,
+                )
+            wanted = {row.key for row in rows}
+            people = by_members[kind][index]
+            return sum(count for members, count in people.items() if members & wanted)
 
         return authors_of
 
@@ -211,16 +244,7 @@ def withhold_weeks(
             hide([parent], SUBTRACTED)
             hide(children, SUBTRACTED)
 
-    counters = {
-        week.week: people_counter(
-            session,
-            workspace_id=workspace_id,
-            start=week.week.start(zone),
-            end=week.week.end(zone),
-            names=names,
-        )
-        for week in weeks
-    }
+    counters = {week.week: people_in_week(index) for index, week in enumerate(weeks)}
     for week in weeks:
         apply_minimum(week.rows(), k)
 

@@ -332,6 +332,52 @@ def test_weeks_of_a_month_withheld_to_protect_another_are_withheld(database: Dat
     assert all(w.teams[1].suppressed and not w.overall.suppressed for w in weeks)
 
 
+@pytest.mark.parametrize("overlap", [False, True], ids=["different", "same"])
+def test_withheld_weeks_are_judged_by_the_people_in_them(database: Database, overlap: bool) -> None:
+    """W41 and W42 have 3 people each, withheld. If they are 6 different people, October
+    minus W43 gives only their figures together, which is fine; if they are the same 3,
+    W43 is withheld too."""
+    with database.session() as s:
+        factories.channel(s, "C1", "solo")
+        factories.team(s, "Solo", ["C1"])
+        for at, people, prefix in [(W41, 3, "a"), (W42, 3, "a" if overlap else "b"),
+                                   (W43, 6, "c")]:  # fmt: skip
+            factories.observations(
+                s, channel="C1", at=at, labels={"contempt": 1, "neutral": 9}, authors=people,
+                author_prefix=prefix,
+            )  # fmt: skip
+    report = _report(database)
+    w43 = report.weeks[3]
+    assert [row.suppressed for row in w43.rows()] == [overlap] * 3  # organisation, team, channel
+    assert all(row.suppressed for week in report.weeks[1:3] for row in week.rows())
+    _assert_nothing_can_be_worked_out(report)
+
+
+@pytest.mark.parametrize("overlap", [False, True], ids=["different", "same"])
+def test_withheld_channels_in_a_week_are_judged_by_the_people_in_them(
+    database: Database, overlap: bool
+) -> None:
+    """In W42 #a and #b have 3 people each: together 6 different people, or the same 3, in
+    which case #c is withheld that week too, or the team's W42 minus #c would give them."""
+    with database.session() as s:
+        for cid in ("C1", "C2", "C3"):
+            factories.channel(s, cid, cid.lower())
+        factories.team(s, "Implementation", ["C1", "C2", "C3"])
+        for cid, at, people, prefix in [
+            ("C1", W41, 6, "p1"), ("C2", W41, 6, "p2"), ("C3", W41, 6, "c"),
+            ("C1", W42, 3, "p1"), ("C2", W42, 3, "p1" if overlap else "p2"), ("C3", W42, 6, "c"),
+        ]:  # fmt: skip
+            factories.observations(
+                s, channel=cid, at=at, labels={"contempt": 1, "neutral": 9}, authors=people,
+                author_prefix=prefix,
+            )  # fmt: skip
+    report = _report(database)
+    w42 = {c.name: c for c in report.weeks[2].channels}
+    assert w42["#c1"].suppressed and w42["#c2"].suppressed
+    assert w42["#c3"].suppressed == overlap
+    _assert_nothing_can_be_worked_out(report)
+
+
 def test_the_first_week_is_compared_with_the_last_days_of_the_month_before(
     database: Database,
 ) -> None:
