@@ -148,7 +148,9 @@ class Encoder:
         order = np.argsort(lengths, kind="stable")
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            width = int(lengths[rows].max())
+            # Widths rounded up to a multiple of 8: a handful of shapes instead of one per
+            # length, so the CPU kernels compiled (and cached) for each shape stay few.
+            width = -(-int(lengths[rows].max()) // 8) * 8
             input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for i, row in enumerate(rows):
