@@ -365,20 +365,25 @@ def note_candidates(
     session: Session,
     *,
     workspace_id: str,
-    names: Iterable[str],
-    author_key: str,
+    mentions: Iterable[tuple[str, Iterable[str]]],
     known: AccountMatcher,
     pepper: str,
 ) -> None:
-    """Count names from a message about customers that match no listed account.
+    """Count names from a batch's messages about customers that match no listed account.
 
-    The name itself is written only once at least SUGGEST_MIN_MENTIONS messages from
-    SUGGEST_MIN_AUTHORS people used it; before that, only its keyed hash and the counts.
+    `mentions` holds (author key, names) per message. The name itself is written only
+    once at least SUGGEST_MIN_MENTIONS messages from SUGGEST_MIN_AUTHORS people used it;
+    before that, only its keyed hash and the counts. Rows are taken in key order, so
+    workers storing batches at the same time lock them in the same order and cannot
+    deadlock.
     """
-    for name in names:
-        if known.match(name):
-            continue
-        key = candidate_key(name, pepper)
+    by_key: dict[str, list[tuple[str, str]]] = {}
+    for author_key, names in mentions:
+        for name in names:
+            if not known.match(name):
+                by_key.setdefault(candidate_key(name, pepper), []).append((name, author_key))
+    now = datetime.now(UTC)
+    for key in sorted(by_key):
         insert_if_absent(
             session,
             AccountCandidate,
@@ -388,7 +393,7 @@ def note_candidates(
             name_key=key,
             mentions=0,
             author_keys=[],
-            last_seen=datetime.now(UTC),
+            last_seen=now,
         )
         candidate = session.scalar(
             select(AccountCandidate)
@@ -397,18 +402,23 @@ def note_candidates(
         )
         if candidate is None:
             continue
-        candidate.mentions += 1
-        candidate.last_seen = datetime.now(UTC)
-        if author_key not in candidate.author_keys and len(candidate.author_keys) < _KEEP_AUTHORS:
-            candidate.author_keys = [*candidate.author_keys, author_key]
-        common = (
-            candidate.mentions >= SUGGEST_MIN_MENTIONS
-            and len(candidate.author_keys) >= SUGGEST_MIN_AUTHORS
-        )
-        if common and (
-            candidate.name is None or (name[:1].isupper() and not candidate.name[:1].isupper())
-        ):
-            candidate.name = name  # prefer a capitalised spelling for display
+        for name, author_key in by_key[key]:
+            _count_mention(candidate, name, author_key, now)
+
+
+def _count_mention(candidate: AccountCandidate, name: str, author_key: str, now: datetime) -> None:
+    candidate.mentions += 1
+    candidate.last_seen = now
+    if author_key not in candidate.author_keys and len(candidate.author_keys) < _KEEP_AUTHORS:
+        candidate.author_keys = [*candidate.author_keys, author_key]
+    common = (
+        candidate.mentions >= SUGGEST_MIN_MENTIONS
+        and len(candidate.author_keys) >= SUGGEST_MIN_AUTHORS
+    )
+    if common and (
+        candidate.name is None or (name[:1].isupper() and not candidate.name[:1].isupper())
+    ):
+        candidate.name = name  # prefer a capitalised spelling for display
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ from bot.ingest.service import set_aside
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled
+# back through no fault of its messages, and simply runs again.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSIENT_RETRIES = 3
 
 MessageKey = tuple[str, str, str]
 
@@ -50,7 +54,7 @@ class BatchHandler:
         for start in range(0, len(unique), self.batch_size):
             chunk = unique[start : start + self.batch_size]
             try:
-                self._process(chunk)
+                self._process_retrying(chunk)
             except (OperationalError, InterfaceError):
                 # The database, not a message, failed (a restart, a lost connection): count
                 # nothing against the messages; the relay publishes them again.
@@ -68,6 +72,20 @@ class BatchHandler:
                         raise
                     except Exception as one:  # noqa: BLE001
                         self._failed(row_id, one)
+
+    def _process_retrying(self, ids: list[int]) -> None:
+        """Process a chunk, trying again at once if PostgreSQL picked it to break a deadlock
+        (or a serialization conflict): nothing of it was stored, and a retry is cheaper
+        than waiting for the relay to publish the messages again."""
+        for attempt in range(1, TRANSIENT_RETRIES + 1):
+            try:
+                self._process(ids)
+                return
+            except OperationalError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code not in TRANSIENT_SQLSTATES or attempt == TRANSIENT_RETRIES:
+                    raise
+                log.warning("worker: a batch hit a transient conflict (%s); retrying", code)
 
     def _process(self, ids: list[int]) -> None:
         with self.database.session() as session:

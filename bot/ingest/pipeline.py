@@ -206,12 +206,11 @@ class Pipeline:
                 ],
             )
             link_accounts(writing, [(item.ref, item.account_ids) for item in classified])
-            for author, names in candidates:
+            if candidates:
                 note_candidates(
                     writing,
                     workspace_id=workspace_id,
-                    names=names,
-                    author_key=author,
+                    mentions=candidates,
                     known=matcher,
                     pepper=self.settings.pepper.get_secret_value(),
                 )
