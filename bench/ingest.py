@@ -78,8 +78,14 @@ def event_body(number: int, ts: str | None = None) -> bytes:
 
 
 def load(
-    port: int, seconds: float, connections: int, make_body: Callable[[int], bytes] = event_body
+    port: int,
+    seconds: float,
+    connections: int,
+    make_body: Callable[[int], bytes] = event_body,
+    limit: int | None = None,
 ) -> tuple[list[float], int, int]:
+    """Post signed events for `seconds` (or until `limit` events are sent); return the
+    acknowledgement latencies, the failures and how many were sent."""
     verifier = SignatureVerifier(SECRET)
     latencies: list[float] = []
     failures = 0
@@ -93,6 +99,8 @@ def load(
         while time.monotonic() < stop_at:
             with lock:
                 number = next(counter)
+            if limit is not None and number >= limit:
+                break
             body = make_body(number)
             stamp = str(int(time.time()))
             headers = {

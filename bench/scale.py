@@ -3,9 +3,11 @@
 For each worker count: a fresh PostgreSQL schema and Redis database, the real
 `undertone run --http` in distributed mode (it only acknowledges and enqueues), N real
 `undertone worker` processes with the packaged model at one thread each, and the same
-signed event load as bench/ingest.py. Then it waits until every accepted event is stored.
+signed event load as bench/ingest.py, the same number of events for every worker count
+(sent as fast as the app takes them, for at most --seconds). Then it waits until every
+accepted event is stored.
 
-Run: .venv/bin/python bench/scale.py [--seconds 60] [--workers 1,2] [--threads 1]
+Run: .venv/bin/python bench/scale.py [--events 15000] [--seconds 60] [--workers 1,2] [--threads 1]
 Needs PostgreSQL (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test)
 and Redis (127.0.0.1:6379, database 13). Prints per run: events accepted, throughput of
 the workers (messages stored per second while they were busy), classification lag p50/p99
@@ -54,7 +56,9 @@ class Clock:
         return event_body(number, ts=f"{now:.6f}")
 
 
-def run(workers: int, seconds: float, threads: int, connections: int) -> dict[str, float]:
+def run(
+    workers: int, seconds: float, threads: int, connections: int, events: int
+) -> dict[str, float]:
     import redis
 
     redis.Redis.from_url(REDIS).flushdb()
@@ -105,7 +109,7 @@ def run(workers: int, seconds: float, threads: int, connections: int) -> dict[st
                 )
             _wait_for_health(port)
             time.sleep(15)  # let the workers load their models before the clock starts
-            latencies, failures, _ = load(port, seconds, connections, Clock().body)
+            latencies, failures, _ = load(port, seconds, connections, Clock().body, events)
             accepted = len(latencies)
             engine = create_engine(parse_database_url(database))
             ended = time.monotonic()
@@ -160,18 +164,20 @@ def run(workers: int, seconds: float, threads: int, connections: int) -> dict[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--events", type=int, default=15_000, help="events per run")
+    parser.add_argument("--seconds", type=float, default=60.0, help="at most this long")
     parser.add_argument("--workers", default="1,2", help="worker counts to try, comma-separated")
     parser.add_argument("--threads", type=int, default=1, help="model threads per worker")
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs; {args.threads} model thread(s) "
-        f"per worker; load {args.seconds:.0f}s from {args.connections} connections"
+        f"per worker; load {args.events:,} events (at most {args.seconds:.0f}s) from "
+        f"{args.connections} connections"
     )
     results = {}
     for count in [int(n) for n in args.workers.split(",")]:
-        result = run(count, args.seconds, args.threads, args.connections)
+        result = run(count, args.seconds, args.threads, args.connections, args.events)
         results[count] = result
         print(
             f"{count} worker(s): {result['accepted']:.0f} events accepted "
