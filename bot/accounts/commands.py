@@ -7,6 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from bot.accounts.service import accounts_of, upsert_account
+from bot.errors import InputError
 
 USAGE = (
     "`/undertone account list` · `/undertone account add NAME` · "
@@ -35,12 +36,15 @@ def account_command(session: Session, *, workspace_id: str, text: str) -> str:
         aliases = parts[1] if len(parts) > 1 else ""
         if not name or len(name) > 200:
             return "Give the account's name (up to 200 characters). " + USAGE
-        account, outcome = upsert_account(
-            session,
-            workspace_id=workspace_id,
-            name=name,
-            aliases=[a.strip() for a in aliases.split(",") if a.strip()],
-        )
+        try:
+            account, outcome = upsert_account(
+                session,
+                workspace_id=workspace_id,
+                name=name,
+                aliases=[a.strip() for a in aliases.split(",") if a.strip()],
+            )
+        except InputError as error:
+            return f"That name can't be used: {error}. " + USAGE
         also = ", ".join(a.alias for a in account.aliases)
         what = {"created": "added", "updated": "updated", "unchanged": "already listed"}[outcome]
         return (

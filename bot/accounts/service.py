@@ -71,7 +71,13 @@ def upsert_account(
     owner_team_id: int | None = None,
     crm_id: str | None = None,
 ) -> tuple[Account, str]:
-    """Create or update an account (matched by CRM id, else by name); say which happened."""
+    """Create or update an account (matched by CRM id, else by name); say which happened.
+
+    Raises InputError for a name or alias holding a line break or control character.
+    """
+    for given in (name, *aliases):
+        if any(unicodedata.category(char) in _CONTROL for char in given):
+            raise InputError(f"{given!r} holds a line break or control character")
     key = name_key(name)
     account = None
     if crm_id:

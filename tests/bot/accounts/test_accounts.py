@@ -387,3 +387,17 @@ def test_works_council_reports_name_teams_not_channels_where_accounts_come_up(
         assert named == ["Implementation"]
     for channel, name in [("C5", "ops"), ("C6", "random")]:
         assert f"#{channel}" not in everything and f"#{name}" not in everything
+
+
+def test_a_name_with_a_line_break_is_refused_however_it_is_added(teams: Database) -> None:
+    from bot.accounts.commands import account_command
+
+    with teams.session() as session:
+        with pytest.raises(InputError, match="line break or control character"):
+            upsert_account(session, workspace_id="T1", name="Acme\nCorp")
+        with pytest.raises(InputError, match="line break or control character"):
+            upsert_account(session, workspace_id="T1", name="Acme", aliases=["AC\x07ME"])
+        reply = account_command(session, workspace_id="T1", text="add Acme aka AC\u2028ME")
+        assert reply.startswith("That name can't be used")
+    with teams.session() as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 0
