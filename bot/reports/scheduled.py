@@ -76,6 +76,10 @@ def _has_data(session: Session, workspace_id: str, month: Month, zone: ZoneInfo)
     return bool(count)
 
 
+# (workspace, month) whose waiting report this process has already warned about.
+_warned_waiting: set[tuple[str, str]] = set()
+
+
 def queue_monthly_report(
     session: Session, *, workspace_id: str, settings: Settings, now: datetime
 ) -> list[Month]:
@@ -90,12 +94,15 @@ def queue_monthly_report(
         if not _has_data(session, workspace_id, month, zone):
             continue
         if not destinations:
-            # Unclaimed, so it goes out (late) once someone says where to send it.
-            log.warning(
-                "monthly report for %s is waiting: set UNDERTONE_LEADERS or "
-                "UNDERTONE_REPORT_CHANNEL to send it",
-                month,
-            )
+            # Unclaimed, so it goes out (late) once someone says where to send it. The job
+            # runs every few minutes: say so once per month, not every time.
+            if (workspace_id, str(month)) not in _warned_waiting:
+                _warned_waiting.add((workspace_id, str(month)))
+                log.warning(
+                    "monthly report for %s is waiting: set UNDERTONE_LEADERS or "
+                    "UNDERTONE_REPORT_CHANNEL to send it",
+                    month,
+                )
             continue
         if not _claim(session, workspace_id, month):
             continue
