@@ -148,9 +148,10 @@ class Encoder:
         order = np.argsort(lengths, kind="stable")
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            # Widths rounded up to a multiple of 8: a handful of shapes instead of one per
-            # length, so the CPU kernels compiled (and cached) for each shape stay few.
-            width = -(-int(lengths[rows].max()) // 8) * 8
+            # Widths rounded up to a multiple of 8 (never past the window, which no chunk
+            # exceeds): a handful of shapes instead of one per length, so the CPU kernels
+            # compiled (and cached) for each shape stay few.
+            width = min(-(-int(lengths[rows].max()) // 8) * 8, self.window)
             input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for i, row in enumerate(rows):
