@@ -109,7 +109,7 @@ def test_an_event_over_socket_mode_is_acknowledged_and_classified(
         )
         undertone.services.worker.flush_seconds = 0.05
         undertone.start_background()
-        handler = SocketModeHandler(undertone.bolt, "xapp-1-A0TEST001-1-secret")
+        handler = SocketModeHandler(undertone.bolt, "xapp-fake-socket-secret")
         handler.connect()
         try:
             wait_until(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-TOKEN = "xoxb-1234567890-abcdefSECRET"
+TOKEN = "xoxb-fake-SECRET"
 
 
 def undertone(
@@ -81,15 +81,15 @@ def test_unreadable_input_file(tmp_path: Path) -> None:
     [
         ({}, "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": TOKEN}, "SLACK_APP_TOKEN"),
-        ({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-A1-secret"}, "UNDERTONE_PEPPER"),
+        ({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-fake-secret"}, "UNDERTONE_PEPPER"),
         # Empty values, as in a .env copied from .env.example, count as not set.
-        ({"SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "xapp-1-A1-secret"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "xapp-fake-secret"}, "SLACK_BOT_TOKEN"),
         (
-            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-A", "UNDERTONE_PEPPER": ""},
+            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-fake", "UNDERTONE_PEPPER": ""},
             "UNDERTONE_PEPPER is not set",
         ),
         (
-            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-A", "UNDERTONE_PEPPER": "abc"},
+            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-fake", "UNDERTONE_PEPPER": "abc"},
             "UNDERTONE_PEPPER is too short",
         ),
     ],
