@@ -27,11 +27,10 @@ from bot.db.locks import lock_all
 from bot.ingest.models import PendingMessage
 from bot.ingest.normalize import SlackMessage
 from bot.ingest.pipeline import Pipeline
-from bot.ingest.service import set_aside
+from bot.ingest.service import MAX_ATTEMPTS, set_aside
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled
 # back through no fault of its messages, and simply runs again.
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})

@@ -136,6 +136,12 @@ def queue_depth(session: Session) -> tuple[int, datetime | None]:
     return int(count), oldest
 
 
+# A message that breaks classification this many times is set aside (and its text deleted)
+# so it can never block the queue; the single-process worker and the distributed workers
+# both count to this.
+MAX_ATTEMPTS = 3
+
+
 def set_aside(session: Session, row: PendingMessage, *, attempts: int, error: Exception) -> None:
     """Move a message that keeps failing out of the queue; its text goes with it."""
     log.error(

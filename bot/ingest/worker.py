@@ -22,14 +22,11 @@ from bot.db.engine import Database
 from bot.ingest.models import PendingMessage
 from bot.ingest.normalize import SlackMessage
 from bot.ingest.pipeline import Pipeline
-from bot.ingest.service import set_aside
+from bot.ingest.service import MAX_ATTEMPTS, set_aside
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-# A message that breaks classification this many times is set aside (and its text deleted)
-# so it can never block the queue.
-MAX_ATTEMPTS = 3
 
 
 @dataclass
