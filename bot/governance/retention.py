@@ -11,7 +11,7 @@ audit row that names the person only by a one-way tag.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, select
@@ -97,15 +97,7 @@ class Erased:
     @property
     def total(self) -> int:
         """Return every row removed."""
-        return (
-            self.observations
-            + self.preferences
-            + self.nudges
-            + self.feedback
-            + self.pending
-            + self.outbox
-            + self.counters
-        )
+        return sum(astuple(self))
 
 
 def erase_person(
