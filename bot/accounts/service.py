@@ -296,10 +296,14 @@ def link_accounts(session: Session, links: Sequence[tuple[MessageRef, Iterable[i
                 ObservationAccount.message_ts.in_(stamps),
             )
         )
-    latest = {(ref.workspace_id, ref.channel_id, ref.ts): ids for ref, ids in links}
     rows = [
-        {"workspace_id": w, "channel_id": c, "message_ts": ts, "account_id": account_id}
-        for (w, c, ts), ids in latest.items()
+        {
+            "workspace_id": ref.workspace_id,
+            "channel_id": ref.channel_id,
+            "message_ts": ref.ts,
+            "account_id": account_id,
+        }
+        for ref, ids in links
         for account_id in sorted(set(ids))
     ]
     if rows:

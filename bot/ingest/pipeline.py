@@ -127,8 +127,10 @@ class Pipeline:
         `done` runs inside the transaction that stores the observations (the worker deletes
         the pending rows there), so a message is never both stored and still pending.
         With `session`, everything happens in the caller's transaction (the distributed
-        worker holds its locks there) and the caller commits.
+        worker holds its locks there) and the caller commits. A message that comes twice
+        (posted, then edited, before the batch ran) is classified once, as its later text.
         """
+        messages = list({(m.channel_id, m.ts): m for m in messages}.values())
         skipped: dict[str, int] = {}
 
         def skip(reason: str) -> None:

@@ -55,11 +55,10 @@ def record(*, session: Session, observations: Sequence[NewObservation]) -> None:
     """Insert the observations of a batch, updating messages seen before, in one statement.
 
     The unique key (workspace, channel, ts) makes this idempotent: a redelivered event or
-    a re-run over the same export leaves one row, and an edit replaces the label. When a
-    batch holds the same message twice (posted, then edited), the later one wins.
+    a re-run over the same export leaves one row, and an edit replaces the label. A batch
+    holds each message once (the pipeline keeps the later of two versions).
     """
-    latest = {(o.ref.workspace_id, o.ref.channel_id, o.ref.ts): o for o in observations}
-    if not latest:
+    if not observations:
         return
     now = datetime.now(UTC)
     rows = [
@@ -78,7 +77,7 @@ def record(*, session: Session, observations: Sequence[NewObservation]) -> None:
             "message_at": o.ref.sent_at,
             "classified_at": now,
         }
-        for o in latest.values()
+        for o in observations
     ]
     statement = dialect_insert(session, Observation)
     statement = statement.on_conflict_do_update(
